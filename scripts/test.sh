@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every Pulse test on a fresh machine: installs what the peer tests need,
+# then the main module's tests with the race detector, a short run of every
+# fuzz target, and the peer suite under integration/.
+#
+#   scripts/test.sh            everything
+#   FUZZTIME=30s scripts/test.sh   longer fuzzing
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fuzztime=${FUZZTIME:-8s}
+
+echo "== go vet"
+go vet ./...
+
+echo "== unit tests (race)"
+go test -race -count=1 -timeout 20m ./...
+
+echo "== fuzz targets, ${fuzztime} each"
+for dir in $(grep -rl --include='*_test.go' '^func Fuzz' . | grep -v '^./integration/' | xargs -r -n1 dirname | sort -u); do
+	for target in $(grep -h '^func Fuzz' "$dir"/*_test.go | sed -E 's/^func (Fuzz[A-Za-z0-9_]*).*/\1/'); do
+		echo "-- $dir $target"
+		go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" -parallel 2 "$dir"
+	done
+done
+
+if [ -f integration/go.mod ]; then
+	echo "== peer suite (integration/)"
+	if [ -x integration/setup.sh ]; then
+		integration/setup.sh
+	fi
+	(cd integration && go vet ./... && go test -race -count=1 -p 1 -timeout 25m ./...)
+fi
