@@ -1,0 +1,94 @@
+package pulse
+
+import (
+	"context"
+	"maps"
+	"sync"
+)
+
+// Attachments are the key/value pairs that travel beside a call (Dubbo's
+// RpcContext attachments). Java peers read string values with
+// getAttachment and any value with getObjectAttachment.
+type Attachments map[string]any
+
+type outgoingKey struct{}
+type incomingKey struct{}
+type replyKey struct{}
+
+// WithAttachments returns a context whose calls carry a (merged over those
+// already in ctx). Keys Dubbo uses itself (path, interface, version, group,
+// timeout, dubbo) are set by Pulse and win.
+func WithAttachments(ctx context.Context, a Attachments) context.Context {
+	merged := Attachments{}
+	if prev, ok := ctx.Value(outgoingKey{}).(Attachments); ok {
+		maps.Copy(merged, prev)
+	}
+	maps.Copy(merged, a)
+	return context.WithValue(ctx, outgoingKey{}, merged)
+}
+
+// OutgoingAttachments returns the attachments calls made with ctx carry.
+// The map must not be changed.
+func OutgoingAttachments(ctx context.Context) Attachments {
+	a, _ := ctx.Value(outgoingKey{}).(Attachments)
+	return a
+}
+
+// IncomingAttachments returns, inside a provider method, the attachments the
+// caller sent (including Dubbo's own: path, version, timeout...). The map
+// must not be changed.
+func IncomingAttachments(ctx context.Context) Attachments {
+	a, _ := ctx.Value(incomingKey{}).(Attachments)
+	return a
+}
+
+func withIncoming(ctx context.Context, a Attachments) context.Context {
+	return context.WithValue(ctx, incomingKey{}, a)
+}
+
+// replyBox collects attachments going the other way: the provider's method
+// sets them, the consumer's caller reads them.
+type replyBox struct {
+	mu sync.Mutex
+	a  Attachments
+}
+
+func (b *replyBox) set(k string, v any) {
+	b.mu.Lock()
+	if b.a == nil {
+		b.a = Attachments{}
+	}
+	b.a[k] = v
+	b.mu.Unlock()
+}
+
+func (b *replyBox) take() Attachments {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.a
+}
+
+// SetReplyAttachment, inside a provider method, adds an attachment to the
+// response. Java consumers of Dubbo 2.7+ (body version 2.0.2) receive it in
+// their RpcContext's server attachments; older callers get none.
+func SetReplyAttachment(ctx context.Context, key string, value any) {
+	if b, ok := ctx.Value(replyKey{}).(*replyBox); ok {
+		b.set(key, value)
+	}
+}
+
+// ReplyAttachments returns a context for a call and a function that, once the
+// call has returned, gives the attachments the provider sent back.
+//
+//	ctx, reply := pulse.ReplyAttachments(ctx)
+//	_, err := greetings.SayHi(ctx, "pulse")
+//	trace := reply()["trace"]
+func ReplyAttachments(ctx context.Context) (context.Context, func() Attachments) {
+	b := &replyBox{}
+	return context.WithValue(ctx, replyKey{}, b), b.take
+}
+
+func replyBoxOf(ctx context.Context) *replyBox {
+	b, _ := ctx.Value(replyKey{}).(*replyBox)
+	return b
+}
