@@ -1,0 +1,6 @@
+package org.apache.dubbo.samples.api;
+
+/** The interop contract's user service. */
+public interface UserService {
+    User getUser(String id);
+}
