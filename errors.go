@@ -100,20 +100,21 @@ func Exception(javaClass, message string) *Error {
 }
 
 func (e *Error) Error() string {
-	where := ""
+	prefix := "pulse: "
 	if e.Service != "" {
-		where = " " + e.Service
+		prefix += e.Service
 		if e.Method != "" {
-			where += "." + e.Method
+			prefix += "." + e.Method
 		}
+		prefix += ": "
 	}
 	switch {
 	case e.Code == CodeException && e.JavaClass != "":
-		return fmt.Sprintf("pulse:%s: %s: %s", where, e.JavaClass, e.Message)
+		return prefix + e.JavaClass + ": " + e.Message
 	case e.Message != "":
-		return fmt.Sprintf("pulse:%s: %s: %s", where, e.Code, e.Message)
+		return prefix + e.Code.String() + ": " + e.Message
 	}
-	return fmt.Sprintf("pulse:%s: %s", where, e.Code)
+	return prefix + e.Code.String()
 }
 
 // Unwrap returns the lower layer's error this one was made from, if any.

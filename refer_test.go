@@ -1,0 +1,168 @@
+package pulse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func testDescribe(t reflect.Type) (string, error) {
+	switch t.Kind() {
+	case reflect.String:
+		return "Ljava/lang/String;", nil
+	case reflect.Int32:
+		return "I", nil
+	case reflect.Int64, reflect.Int:
+		return "J", nil
+	}
+	return "", fmt.Errorf("no Java type for %s", t)
+}
+
+func testTypeDesc(name string) (string, error) {
+	switch name {
+	case "int":
+		return "I", nil
+	case "java.lang.String":
+		return "Ljava/lang/String;", nil
+	}
+	return "", fmt.Errorf("unknown Java type %q", name)
+}
+
+func TestParseStub(t *testing.T) {
+	var good struct {
+		SayHi   func(ctx context.Context, name string) (string, error)
+		Ping    func() error
+		Renamed func(n int64) (int32, error) `pulse:"getAge,types=int"`
+		skipped func()
+		Other   string
+	}
+	_, methods, err := parseStub("org.example.S", &good, testDescribe, testTypeDesc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		field, java string
+		ctx         bool
+		descs       []string
+	}
+	var got []row
+	for _, m := range methods {
+		got = append(got, row{m.field, m.javaName, m.hasCtx, m.descs})
+	}
+	want := []row{
+		{"SayHi", "sayHi", true, []string{"Ljava/lang/String;"}},
+		{"Ping", "ping", false, nil},
+		{"Renamed", "getAge", false, []string{"I"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+
+	bad := []struct {
+		name string
+		stub any
+		want string
+	}{
+		{"not a pointer", struct{ F func() error }{}, "non-nil pointer"},
+		{"no funcs", &struct{ A int }{}, "no exported func fields"},
+		{"no error result", &struct{ F func() string }{}, "field F"},
+		{"three results", &struct{ F func() (int, int, error) }{}, "results must be"},
+		{"bad type", &struct{ F func(float32) error }{}, "parameter 1"},
+		{"bad tag", &struct {
+			F func() error `pulse:"f,oops"`
+		}{}, "bad pulse tag"},
+		{"tag type count", &struct {
+			F func(a, b string) error `pulse:"f,types=int"`
+		}{}, "1 Java types in the tag for 2"},
+		{"variadic", &struct{ F func(...string) error }{}, "variadic"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := parseStub("org.example.S", tt.stub, testDescribe, testTypeDesc)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestFill(t *testing.T) {
+	type user struct{ Name string }
+	var stub struct {
+		SayHi   func(ctx context.Context, name string) (string, error)
+		Ping    func() error
+		GetUser func(id string) (*user, error)
+		Bad     func() (int32, error)
+	}
+	sv, methods, err := parseStub("org.example.S", &stub, testDescribe, testTypeDesc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	fill(sv, methods, func(ctx context.Context, m *stubMethod, args []any) (any, error) {
+		switch m.javaName {
+		case "sayHi":
+			return "hi, " + args[0].(string), nil
+		case "ping":
+			return nil, boom
+		case "getUser":
+			return map[any]any{"name": args[0]}, nil
+		}
+		return "not a number", nil
+	})
+	if got, err := stub.SayHi(context.Background(), "pulse"); got != "hi, pulse" || err != nil {
+		t.Errorf("SayHi = %q, %v", got, err)
+	}
+	if err := stub.Ping(); err != boom {
+		t.Errorf("Ping = %v", err)
+	}
+	if u, err := stub.GetUser("Ada"); err != nil || u.Name != "Ada" {
+		t.Errorf("GetUser = %+v, %v", u, err)
+	}
+	if _, err := stub.Bad(); err == nil || !strings.Contains(err.Error(), "cannot read the result") {
+		t.Errorf("Bad = %v", err)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	sentinels := map[Code]error{
+		CodeTimeout: ErrTimeout, CodeConnectionLost: ErrConnectionLost, CodeUnknownService: ErrUnknownService,
+		CodeUnknownMethod: ErrUnknownMethod, CodePayloadTooLarge: ErrPayloadTooLarge, CodeException: ErrException,
+		CodeNoProvider: ErrNoProvider, CodeCanceled: ErrCanceled,
+	}
+	for code, sentinel := range sentinels {
+		err := fmt.Errorf("wrapped: %w", &Error{Code: code, Service: "s", Method: "m"})
+		if !errors.Is(err, sentinel) {
+			t.Errorf("%s does not match its sentinel", code)
+		}
+		for other, s := range sentinels {
+			if other != code && errors.Is(err, s) {
+				t.Errorf("%s matches %s", code, other)
+			}
+		}
+		if CodeOf(err) != code {
+			t.Errorf("CodeOf = %s, want %s", CodeOf(err), code)
+		}
+	}
+	ex := Exception("java.lang.IllegalArgumentException", "no user missing")
+	if got := ex.Error(); got != "pulse: java.lang.IllegalArgumentException: no user missing" {
+		t.Errorf("Error() = %q", got)
+	}
+}
+
+func TestAttachments(t *testing.T) {
+	ctx := WithAttachments(context.Background(), Attachments{"a": "1", "b": "2"})
+	ctx = WithAttachments(ctx, Attachments{"b": "3"})
+	if got := OutgoingAttachments(ctx); !reflect.DeepEqual(got, Attachments{"a": "1", "b": "3"}) {
+		t.Errorf("outgoing = %v", got)
+	}
+	ctx, reply := ReplyAttachments(ctx)
+	SetReplyAttachment(ctx, "k", "v")
+	if got := reply(); !reflect.DeepEqual(got, Attachments{"k": "v"}) {
+		t.Errorf("reply = %v", got)
+	}
+	SetReplyAttachment(context.Background(), "k", "v") // no box: ignored
+}
