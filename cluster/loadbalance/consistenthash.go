@@ -1,0 +1,162 @@
+package loadbalance
+
+import (
+	"crypto/md5"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/pulse-rpc/pulse/protocol/dubbo"
+)
+
+// DefaultHashNodes is Java's default `hash.nodes`: virtual nodes per provider.
+const DefaultHashNodes = 160
+
+// NewConsistentHash returns Java's ConsistentHashLoadBalance: a ring of
+// virtual nodes, hash.nodes per provider (default 160), placed as Java
+// places them: for i in [0, nodes/4), md5(Key + i) gives four points, each a
+// little-endian uint32 of the digest. A call goes to the first point at or
+// after the little-endian uint32 of md5 over its key arguments (hash.arguments,
+// default the first) written as Java's String.valueOf writes them: exact for
+// strings, integers, booleans and nil ("null"); other values use fmt's %v.
+// A Java consumer and a Pulse consumer thus send the same key to the same
+// provider. The ring depends only on provider addresses, so it serves every
+// method; removing a provider moves only the keys it held. An unavailable or
+// already tried provider is skipped by walking on along the ring.
+func NewConsistentHash(opts ...Option) Balancer {
+	return &consistentHash{o: buildOptions(opts), points: map[string][]uint32{}}
+}
+
+type consistentHash struct {
+	o      *options
+	mu     sync.Mutex
+	points map[string][]uint32 // virtual points per Key, kept for nodes still present
+}
+
+type point struct {
+	hash uint32
+	node int32
+}
+
+type hashPicker struct {
+	base
+	ring []point
+}
+
+func (c *consistentHash) Picker(nodes []*Node) Picker {
+	p := &hashPicker{}
+	p.init(nodes, c.o)
+	c.mu.Lock()
+	seen := make(map[string]bool, len(nodes))
+	p.ring = make([]point, 0, len(nodes)*(c.o.hashNodes/4)*4)
+	for i, nd := range nodes {
+		pts, ok := c.points[nd.Key]
+		if !ok {
+			pts = virtualPoints(nd.Key, c.o.hashNodes)
+			c.points[nd.Key] = pts
+		}
+		seen[nd.Key] = true
+		for _, h := range pts {
+			p.ring = append(p.ring, point{hash: h, node: int32(i)})
+		}
+	}
+	for k := range c.points {
+		if !seen[k] {
+			delete(c.points, k)
+		}
+	}
+	c.mu.Unlock()
+	// Java's TreeMap keeps the provider put last on a colliding point.
+	slices.SortStableFunc(p.ring, func(a, b point) int {
+		switch {
+		case a.hash < b.hash:
+			return -1
+		case a.hash > b.hash:
+			return 1
+		}
+		return 0
+	})
+	p.ring = slices.CompactFunc(p.ring, func(a, b point) bool { return a.hash == b.hash })
+	return p
+}
+
+// virtualPoints are a provider's places on the ring.
+func virtualPoints(key string, nodes int) []uint32 {
+	out := make([]uint32, 0, nodes/4*4)
+	for i := range nodes / 4 {
+		d := md5.Sum([]byte(key + strconv.Itoa(i)))
+		for h := range 4 {
+			out = append(out, binary.LittleEndian.Uint32(d[h*4:]))
+		}
+	}
+	return out
+}
+
+// HashKey is the string consistenthash hashes for inv: the chosen arguments,
+// each as Java's String.valueOf would write it, concatenated.
+func HashKey(inv *dubbo.Invocation, args []int) string {
+	if inv == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, i := range args {
+		if i >= 0 && i < len(inv.Arguments) {
+			writeJava(&b, inv.Arguments[i])
+		}
+	}
+	return b.String()
+}
+
+func writeJava(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case string:
+		b.WriteString(x)
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	case int:
+		b.WriteString(strconv.Itoa(x))
+	case int64:
+		b.WriteString(strconv.FormatInt(x, 10))
+	case int32:
+		b.WriteString(strconv.FormatInt(int64(x), 10))
+	default:
+		fmt.Fprint(b, x)
+	}
+}
+
+// Hash is the ring position of a key: the first four bytes of its md5,
+// little-endian, as Java's ConsistentHashSelector.hash(digest, 0).
+func Hash(key string) uint32 {
+	d := md5.Sum([]byte(key))
+	return binary.LittleEndian.Uint32(d[:4])
+}
+
+func (p *hashPicker) Pick(inv *dubbo.Invocation, tried []*Node) int {
+	if len(p.nodes) <= 1 {
+		return len(p.nodes) - 1
+	}
+	h := Hash(HashKey(inv, p.o.hashArgs))
+	start, _ := slices.BinarySearchFunc(p.ring, h, func(pt point, h uint32) int {
+		switch {
+		case pt.hash < h:
+			return -1
+		case pt.hash > h:
+			return 1
+		}
+		return 0
+	})
+	for level := range levels {
+		for k := range p.ring {
+			pt := p.ring[(start+k)%len(p.ring)]
+			if eligible(level, p.nodes[pt.node], tried) {
+				return int(pt.node)
+			}
+		}
+	}
+	return 0
+}
