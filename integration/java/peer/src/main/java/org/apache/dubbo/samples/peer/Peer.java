@@ -1,0 +1,56 @@
+package org.apache.dubbo.samples.peer;
+
+import java.net.NetworkInterface;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import org.apache.dubbo.config.ApplicationConfig;
+import org.apache.dubbo.config.RegistryConfig;
+
+/** Settings shared by the provider and the consumer. */
+final class Peer {
+    private Peer() {
+    }
+
+    /**
+     * Keeps Dubbo on loopback: every non-loopback interface is ignored when Dubbo looks for the
+     * address to register, so registrations carry 127.0.0.1 and tests never leave the machine.
+     */
+    static void loopbackOnly() throws Exception {
+        List<String> ignored = new ArrayList<>();
+        for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+            if (!ni.isLoopback()) {
+                ignored.add(ni.getDisplayName());
+            }
+        }
+        if (!ignored.isEmpty()) {
+            System.setProperty("dubbo.network.interface.ignored", String.join(",", ignored));
+        }
+        System.setProperty("dubbo.application.qos.enable", "false");
+        System.setProperty("dubbo.application.register-mode", "interface");
+        System.setProperty("dubbo.application.service-discovery.migration", "FORCE_INTERFACE");
+    }
+
+    static ApplicationConfig application(String name) {
+        ApplicationConfig app = new ApplicationConfig(name);
+        app.setQosEnable(false);
+        return app;
+    }
+
+    /** "none" for direct connections, otherwise etcd3://host:port. */
+    static RegistryConfig registry(String spec) {
+        if (spec == null || spec.equals("none")) {
+            return new RegistryConfig(RegistryConfig.NO_AVAILABLE);
+        }
+        RegistryConfig reg = new RegistryConfig(spec);
+        reg.setUseAsConfigCenter(false);
+        reg.setUseAsMetadataCenter(false);
+        return reg;
+    }
+
+    static void say(String line) {
+        System.out.println(line);
+        System.out.flush();
+    }
+}
