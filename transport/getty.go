@@ -1,0 +1,215 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"reflect"
+	"runtime"
+	"sync"
+	"time"
+	"unsafe"
+
+	getty "github.com/apache/dubbo-getty"
+	gxsync "github.com/dubbogo/gost/sync"
+	perrors "github.com/pkg/errors"
+)
+
+// getty v1.5.0 builds sessions only inside its own client and server: the
+// client dials on its own, retries forever with a fixed interval, ignores
+// contexts and redials after an error, none of which Pulse can use. The two
+// functions below are getty's unexported session constructor and starter,
+// reached by name so that each net.Conn Pulse dials or accepts gets exactly
+// one getty session and nothing else. go.mod pins getty; startSession checks
+// the concrete type before use.
+
+//go:linkname gettyNewTCPSession github.com/apache/dubbo-getty.newTCPSession
+func gettyNewTCPSession(conn net.Conn, endPoint getty.EndPoint) getty.Session
+
+//go:linkname gettySessionRun github.com/apache/dubbo-getty.(*session).run
+func gettySessionRun(s unsafe.Pointer)
+
+const (
+	// cronPeriod is getty's per-session timer. Pulse runs its own ticker in
+	// exchange, so OnCron does nothing; the period only bounds how long the
+	// shared getty timer wheel keeps a closed session before dropping it.
+	cronPeriod = time.Minute
+	// readPoll is getty's read deadline per read call. An expired read
+	// deadline is not an error in getty (it reads again), so this is only
+	// how often an idle session wakes up; closing is done by closing the
+	// socket, which wakes the reader at once.
+	readPoll = time.Hour
+	// gettyWriteTimeout is what getty sets as write deadline when its
+	// session stops; Pulse writes bypass getty otherwise.
+	gettyWriteTimeout = time.Second
+)
+
+// endpoint is the getty.EndPoint of Pulse sessions: no task pool (frames are
+// handled on the read goroutine) and no event loop of its own.
+type endpoint getty.EndPointType
+
+func (e endpoint) ID() getty.EndPointID                  { return getty.EndPointID(e) }
+func (e endpoint) EndPointType() getty.EndPointType      { return getty.EndPointType(e) }
+func (e endpoint) RunEventLoop(getty.NewSessionCallback) {}
+func (e endpoint) IsClosed() bool                        { return false }
+func (e endpoint) Close()                                {}
+func (e endpoint) GetTaskPool() gxsync.GenericTaskPool   { return nil }
+func (e endpoint) String() string                        { return getty.EndPointType(e).String() }
+
+// startSession wraps nc, already configured, in a getty session and starts
+// it: OnOpen runs before it returns, then the read goroutine starts.
+func startSession(c *conn, server bool) error {
+	typ := getty.TCP_CLIENT
+	if server {
+		typ = getty.TCP_SERVER
+	}
+	ss := gettyNewTCPSession(c.nc, endpoint(typ))
+	v := reflect.ValueOf(ss)
+	if v.Kind() != reflect.Pointer || v.Type().String() != "*getty.session" {
+		return fmt.Errorf("transport: unexpected getty session type %s", v.Type())
+	}
+	hk := &hooks{c: c}
+	ss.SetName("pulse")
+	ss.SetMaxMsgLen(0) // the limit is checked by hooks.Read with a typed error
+	ss.SetPkgHandler(hk)
+	ss.SetEventListener(hk)
+	ss.SetCronPeriod(int(cronPeriod / time.Millisecond))
+	ss.SetReadTimeout(readPoll)
+	ss.SetWriteTimeout(gettyWriteTimeout)
+	installGettyLogger()
+	gettySessionRun(v.UnsafePointer())
+	return nil
+}
+
+// hooks adapts a conn to getty's Reader, Writer and EventListener. Its conn
+// pointer is dropped after OnClose so that the getty timer wheel, which keeps
+// a closed session up to cronPeriod, does not keep the conn alive.
+type hooks struct {
+	c *conn
+}
+
+// Read cuts one whole frame off the front of buf with FrameLen. The frame
+// is parked in c.frame and the conn itself is the package getty passes to
+// OnMessage, so nothing is allocated per frame.
+func (hk *hooks) Read(_ getty.Session, buf []byte) (any, int, error) {
+	c := hk.c
+	n, err := c.frameLen(buf)
+	switch {
+	case err != nil:
+	case n < 0:
+		err = ErrBadFrameLen
+	case n > c.maxFrame:
+		err = &FrameSizeError{Len: n, Max: c.maxFrame}
+	case n == 0 || n > len(buf):
+		return nil, 0, nil // need more bytes
+	default:
+		c.frame = buf[:n:n]
+		return c, n, nil
+	}
+	c.readErr = err
+	return nil, 0, err
+}
+
+// Write is never used: Pulse writes bypass getty's WritePkg.
+func (hk *hooks) Write(getty.Session, any) ([]byte, error) {
+	return nil, errors.New("transport: getty WritePkg is not used")
+}
+
+func (hk *hooks) OnOpen(getty.Session) error {
+	hk.c.h.OnOpen(hk.c)
+	return nil
+}
+
+func (hk *hooks) OnMessage(_ getty.Session, _ any) {
+	c := hk.c
+	frame := c.frame
+	c.frame = nil
+	defer func() {
+		if r := recover(); r != nil {
+			buf := make([]byte, 4<<10)
+			buf = buf[:runtime.Stack(buf, false)]
+			perr := fmt.Errorf("transport: panic in OnFrame: %v", r)
+			c.log.Error("transport: panic in OnFrame", "conn", c.String(), "panic", r, "stack", string(buf))
+			c.shutdown(perr)
+		}
+	}()
+	c.lastRead.Store(time.Now().UnixNano())
+	c.framesIn.Add(1)
+	c.bytesIn.Add(uint64(len(frame)))
+	c.h.OnFrame(c, frame)
+}
+
+// OnError runs on the read goroutine when it stops with an error. A frame or
+// read error is reported while the socket is still open, so that the
+// handler may write a last answer (a BAD_REQUEST); a failed write or a panic
+// is reported with its own cause; a deliberate Close reports nothing.
+func (hk *hooks) OnError(_ getty.Session, err error) {
+	c := hk.c
+	if c.closing.Load() {
+		c.closeOnce.Do(func() {}) // orders the read of c.cause after shutdown
+		if c.cause != nil {
+			c.h.OnError(c, c.cause)
+		}
+		return
+	}
+	report := c.readErr
+	if report == nil {
+		report = &IOError{Op: "read", Err: perrors.Cause(err)}
+	}
+	c.h.OnError(c, report)
+	c.shutdown(report)
+}
+
+// OnClose runs once, last, on the read goroutine.
+func (hk *hooks) OnClose(getty.Session) {
+	c := hk.c
+	c.shutdown(nil)
+	c.h.OnClose(c)
+	if c.ln != nil {
+		c.ln.remove(c)
+	}
+	hk.c = nil
+}
+
+// OnCron does nothing: liveness is exchange's job, with one ticker for all
+// connections.
+func (hk *hooks) OnCron(getty.Session) {}
+
+// getty logs through one process-wide logger. Pulse installs, once, an
+// adapter that forwards everything to slog.Default() at debug level (getty
+// logs routine events such as a peer's close at error level), read at each
+// call so that a later slog.SetDefault by the application is followed.
+var gettyLoggerOnce sync.Once
+
+func installGettyLogger() {
+	gettyLoggerOnce.Do(func() { getty.SetLogger(gettyLogger{}) })
+}
+
+type gettyLogger struct{}
+
+func (gettyLogger) log(level string, msg func() string) {
+	l := slog.Default()
+	if !l.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	l.Debug(msg(), "component", "getty", "getty_level", level)
+}
+
+func (g gettyLogger) Info(args ...any)  { g.log("info", func() string { return fmt.Sprint(args...) }) }
+func (g gettyLogger) Warn(args ...any)  { g.log("warn", func() string { return fmt.Sprint(args...) }) }
+func (g gettyLogger) Error(args ...any) { g.log("error", func() string { return fmt.Sprint(args...) }) }
+func (g gettyLogger) Debug(args ...any) { g.log("debug", func() string { return fmt.Sprint(args...) }) }
+func (g gettyLogger) Infof(f string, args ...any) {
+	g.log("info", func() string { return fmt.Sprintf(f, args...) })
+}
+func (g gettyLogger) Warnf(f string, args ...any) {
+	g.log("warn", func() string { return fmt.Sprintf(f, args...) })
+}
+func (g gettyLogger) Errorf(f string, args ...any) {
+	g.log("error", func() string { return fmt.Sprintf(f, args...) })
+}
+func (g gettyLogger) Debugf(f string, args ...any) {
+	g.log("debug", func() string { return fmt.Sprintf(f, args...) })
+}

@@ -1,0 +1,422 @@
+package transport_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pulse-rpc/pulse/transport"
+)
+
+// echo answers every frame with the same frame.
+type echo struct{ nopHandler }
+
+func (echo) OnFrame(c transport.Conn, f []byte) { _ = c.Write(f) }
+
+func TestEchoAndClocks(t *testing.T) {
+	l := listen(t, echo{})
+	rec := newRecorder()
+	c, err := transport.Dial(context.Background(), l.Addr().String(), frameLen, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if opens, _, _ := rec.counts(); opens != 1 {
+		t.Fatalf("OnOpen ran %d times before Dial returned, want 1", opens)
+	}
+	r0, w0 := c.LastRead(), c.LastWrite()
+	if r0.IsZero() || w0.IsZero() {
+		t.Fatal("clocks must start at connect time")
+	}
+	eventually(t, "clock tick", func() bool { return time.Since(w0) > time.Millisecond })
+	if err := c.Write(frame("hello")); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.nextFrame(t); got != "hello" {
+		t.Fatalf("echo = %q", got)
+	}
+	if !c.LastWrite().After(w0) || !c.LastRead().After(r0) {
+		t.Fatalf("clocks did not move: read %v -> %v, write %v -> %v", r0, c.LastRead(), w0, c.LastWrite())
+	}
+	st, ok := transport.StatsOf(c)
+	if !ok || st.FramesIn != 1 || st.Writes != 1 || st.BytesIn != 9 || st.BytesOut != 9 {
+		t.Fatalf("stats = %+v, %v", st, ok)
+	}
+	if c.LocalAddr() == nil || c.RemoteAddr().String() != l.Addr().String() {
+		t.Fatalf("addrs %v %v", c.LocalAddr(), c.RemoteAddr())
+	}
+}
+
+func TestFramingSplitsAndBatches(t *testing.T) {
+	want := []string{"a", "", "bcdef", strings.Repeat("x", 10000), "end"}
+	var stream []byte
+	for _, s := range want {
+		stream = append(stream, frame(s)...)
+	}
+	tests := []struct {
+		name  string
+		write func(net.Conn) error
+	}{
+		{"byte by byte", func(nc net.Conn) error {
+			for i := range stream {
+				if _, err := nc.Write(stream[i : i+1]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"all in one write", func(nc net.Conn) error { _, err := nc.Write(stream); return err }},
+		{"odd chunks", func(nc net.Conn) error {
+			for i := 0; i < len(stream); i += 7 {
+				if _, err := nc.Write(stream[i:min(i+7, len(stream))]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := newRecorder()
+			l := listen(t, rec)
+			nc := rawDial(t, l)
+			if err := tt.write(nc); err != nil {
+				t.Fatal(err)
+			}
+			for i, w := range want {
+				if got := rec.nextFrame(t); got != w {
+					t.Fatalf("frame %d = %.20q (len %d), want %.20q (len %d)", i, got, len(got), w, len(w))
+				}
+			}
+		})
+	}
+}
+
+// The frame slice is reused after OnFrame returns: a handler must copy. This
+// checks the slice is exactly one frame (len and cap).
+func TestFrameSliceBounds(t *testing.T) {
+	rec := newRecorder()
+	got := make(chan [2]int, 2)
+	rec.onFrame = func(_ transport.Conn, f []byte) { got <- [2]int{len(f), cap(f)} }
+	l := listen(t, rec)
+	nc := rawDial(t, l)
+	nc.Write(append(frame("abc"), frame("de")...))
+	for _, want := range [][2]int{{7, 7}, {6, 6}} {
+		if g := <-got; g != want {
+			t.Fatalf("len/cap = %v, want %v", g, want)
+		}
+	}
+}
+
+func TestConcurrentWritersNeverInterleave(t *testing.T) {
+	const writers, perWriter = 32, 200
+	var mu sync.Mutex
+	seen := make(map[int]int) // writer -> next expected sequence
+	var bad []string
+	done := make(chan struct{})
+	total := 0
+	srv := newRecorder()
+	srv.onFrame = func(_ transport.Conn, f []byte) {
+		var w, seq int
+		var pad string
+		if _, err := fmt.Sscanf(string(f[hdr:]), "%d %d %s", &w, &seq, &pad); err != nil || pad != strings.Repeat("p", 100+w) {
+			mu.Lock()
+			bad = append(bad, fmt.Sprintf("%.40q", f))
+			mu.Unlock()
+			return
+		}
+		mu.Lock()
+		if seen[w] != seq {
+			bad = append(bad, fmt.Sprintf("writer %d: seq %d, want %d", w, seq, seen[w]))
+		}
+		seen[w] = seq + 1
+		total++
+		if total == writers*perWriter*2 {
+			close(done)
+		}
+		mu.Unlock()
+	}
+	l := listen(t, srv)
+	c, err := transport.Dial(context.Background(), l.Addr().String(), frameLen, nopHandler{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := 0; i < perWriter*2; i += 2 {
+				// Two frames in one Write: they must arrive adjacent and whole.
+				b := frame(fmt.Sprintf("%d %d %s", w, i, strings.Repeat("p", 100+w)))
+				b = append(b, frame(fmt.Sprintf("%d %d %s", w, i+1, strings.Repeat("p", 100+w)))...)
+				if err := c.Write(b); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("received %d of %d frames", total, writers*perWriter*2)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bad) > 0 {
+		t.Fatalf("%d bad frames, first: %s", len(bad), bad[0])
+	}
+}
+
+func TestBadFrameClosesWithOnError(t *testing.T) {
+	tests := []struct {
+		name  string
+		opts  []transport.Option
+		bytes []byte
+		want  error
+	}{
+		{"FrameLen error", nil, []byte{0, 0, 0, 1, 9, 9}, errBadLen},
+		{"over max frame size", []transport.Option{transport.WithMaxFrameSize(64)}, frame(strings.Repeat("z", 100)), transport.ErrFrameTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := newRecorder()
+			var last error
+			l := listen(t, rec, tt.opts...)
+			nc := rawDial(t, l)
+			// A good frame first, then the bad one in the same write.
+			nc.Write(append(frame("ok"), tt.bytes...))
+			if got := rec.nextFrame(t); got != "ok" {
+				t.Fatalf("first frame %q", got)
+			}
+			rec.waitClose(t)
+			rec.mu.Lock()
+			if len(rec.errs) != 1 {
+				t.Fatalf("OnError ran %d times: %v", len(rec.errs), rec.errs)
+			}
+			last = rec.errs[0]
+			rec.mu.Unlock()
+			if !errors.Is(last, tt.want) {
+				t.Fatalf("OnError(%v), want %v", last, tt.want)
+			}
+			nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if _, err := nc.Read(make([]byte, 1)); err != io.EOF {
+				t.Fatalf("peer read after bad frame: %v, want EOF", err)
+			}
+		})
+	}
+}
+
+// OnError runs while the socket is still open: a last answer gets through.
+func TestOnErrorCanWriteLastAnswer(t *testing.T) {
+	h := &lastWord{}
+	l := listen(t, h)
+	nc := rawDial(t, l)
+	nc.Write([]byte{0, 0, 0, 2})
+	nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	got, err := io.ReadAll(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, frame("bye")) {
+		t.Fatalf("got %q", got)
+	}
+}
+
+type lastWord struct{ nopHandler }
+
+func (lastWord) OnError(c transport.Conn, err error) { _ = c.Write(frame("bye")) }
+
+func TestPeerCloseRunsOnCloseOnce(t *testing.T) {
+	rec := newRecorder()
+	l := listen(t, rec)
+	cli := newRecorder()
+	c, err := transport.Dial(context.Background(), l.Addr().String(), frameLen, cli)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "server OnOpen", func() bool { o, _, _ := rec.counts(); return o == 1 })
+	rec.mu.Lock()
+	sc := rec.conns[0]
+	rec.mu.Unlock()
+	sc.Close()
+	sc.Close()
+	rec.waitClose(t)
+	cli.waitClose(t)
+	select {
+	case <-c.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("client Done not closed")
+	}
+	if err := c.Write(frame("late")); !errors.Is(err, transport.ErrClosed) {
+		t.Fatalf("write after close: %v, want ErrClosed", err)
+	}
+	c.Close()
+	for _, r := range []*recorder{rec, cli} {
+		if o, cl, e := r.counts(); o != 1 || cl != 1 || e != 0 {
+			t.Fatalf("opens %d closes %d errors %d, want 1 1 0 (%v)", o, cl, e, r.errs)
+		}
+	}
+}
+
+func TestListenerCloseClosesAllConns(t *testing.T) {
+	rec := newRecorder()
+	l, err := transport.Listen("127.0.0.1:0", frameLen, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 20
+	cli := newRecorder()
+	var conns []transport.Conn
+	for range n {
+		c, err := transport.Dial(context.Background(), l.Addr().String(), frameLen, cli)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	eventually(t, "all accepted", func() bool { o, _, _ := rec.counts(); return o == n })
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Close waits for OnClose of every accepted connection.
+	if o, cl, _ := rec.counts(); cl != n {
+		t.Fatalf("after Close: %d opens, %d closes", o, cl)
+	}
+	for _, c := range conns {
+		select {
+		case <-c.Done():
+		case <-time.After(10 * time.Second):
+			t.Fatal("client side not closed")
+		}
+	}
+	eventually(t, "client OnClose", func() bool { _, cl, _ := cli.counts(); return cl == n })
+	if _, err := transport.Dial(context.Background(), l.Addr().String(), frameLen, cli); err == nil {
+		t.Fatal("dial after Listener.Close succeeded")
+	}
+	l.Close() // twice is fine
+}
+
+func TestSocketOptions(t *testing.T) {
+	opts := []transport.Option{
+		transport.WithKeepAlive(7*time.Second, 3*time.Second, 4),
+		transport.WithUserTimeout(2500 * time.Millisecond),
+	}
+	rec := newRecorder()
+	l := listen(t, rec, opts...)
+	c, err := transport.Dial(context.Background(), l.Addr().String(), frameLen, nopHandler{}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	eventually(t, "accept", func() bool { o, _, _ := rec.counts(); return o == 1 })
+	rec.mu.Lock()
+	sc := rec.conns[0]
+	rec.mu.Unlock()
+	want := transport.SocketOptions{NoDelay: true, KeepAlive: true, KeepIdle: 7 * time.Second,
+		KeepInterval: 3 * time.Second, KeepCount: 4, UserTimeout: 2500 * time.Millisecond}
+	for side, conn := range map[string]transport.Conn{"client": c, "server": sc} {
+		got, err := transport.ReadSocketOptions(conn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s: %v\nwant %v", side, got, want)
+		}
+	}
+	// Off switches.
+	c2, err := transport.Dial(context.Background(), l.Addr().String(), frameLen, nopHandler{},
+		transport.WithNoDelay(false), transport.WithoutKeepAlive())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	got, err := transport.ReadSocketOptions(c2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.NoDelay || got.KeepAlive || got.UserTimeout != 0 {
+		t.Errorf("off: %v", got)
+	}
+}
+
+func TestDialErrors(t *testing.T) {
+	// A port that was just free: connection refused, returned at once, no retry.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	start := time.Now()
+	if _, err := transport.Dial(context.Background(), addr, frameLen, nopHandler{}); err == nil {
+		t.Fatal("dial to a closed port succeeded")
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("refused dial took %v", d)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := transport.Dial(ctx, addr, frameLen, nopHandler{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("dial with cancelled ctx: %v", err)
+	}
+}
+
+func TestWriteTimeoutClosesConn(t *testing.T) {
+	// The server never reads; the client writes until the kernel buffers fill.
+	stall := make(chan struct{})
+	defer close(stall)
+	blocker := &blockingHandler{stall: stall}
+	l := listen(t, blocker)
+	cli := newRecorder()
+	c, err := transport.Dial(context.Background(), l.Addr().String(), frameLen, cli,
+		transport.WithWriteTimeout(200*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := frame(strings.Repeat("w", 1<<20))
+	var werr error
+	for i := 0; i < 1000 && werr == nil; i++ {
+		werr = c.Write(big)
+	}
+	var nerr net.Error
+	if !errors.As(werr, &nerr) || !nerr.Timeout() {
+		t.Fatalf("write error %v, want a timeout", werr)
+	}
+	cli.waitClose(t)
+	cli.mu.Lock()
+	defer cli.mu.Unlock()
+	if len(cli.errs) != 1 || !errors.Is(cli.errs[0], werr) && cli.errs[0] != werr {
+		t.Fatalf("OnError got %v, want %v", cli.errs, werr)
+	}
+}
+
+// blockingHandler stalls its read goroutine on the first frame.
+type blockingHandler struct {
+	nopHandler
+	stall chan struct{}
+}
+
+func (b *blockingHandler) OnFrame(transport.Conn, []byte) { <-b.stall }
+
+func TestPanicInOnFrameClosesConn(t *testing.T) {
+	rec := newRecorder()
+	rec.onFrame = func(transport.Conn, []byte) { panic("boom") }
+	l := listen(t, rec, transport.WithLogger(discardLogger()))
+	nc := rawDial(t, l)
+	nc.Write(frame("x"))
+	rec.waitClose(t)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.errs) != 1 || !strings.Contains(rec.errs[0].Error(), "boom") {
+		t.Fatalf("errors %v", rec.errs)
+	}
+}
