@@ -1,0 +1,263 @@
+package hessian2
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	hessian "github.com/apache/dubbo-go-hessian2"
+)
+
+// Decoder reads consecutive Hessian 2 values from one byte slice. It is not
+// safe for concurrent use. Get one with NewDecoder and Release it when done.
+//
+// Each value is walked by the bounds-checked scanner before it is decoded.
+// Primitives at the front of the stream are decoded here; from the first
+// value that needs the library (a list, an object, a ref...) on, the rest of
+// the stream is decoded by one library decoder, so that class definitions
+// and references work across values as Java writes them.
+type Decoder struct {
+	sc   scanner
+	h    *hessian.Decoder
+	live bool // h is decoding the stream from hAt on
+	hAt  int
+}
+
+var decoderPool = sync.Pool{New: func() any { return new(Decoder) }}
+
+// NewDecoder returns a pooled decoder reading b. Nesting deeper than
+// maxDepth (<= 0: DefaultMaxDepth) is refused.
+func NewDecoder(b []byte, maxDepth int) *Decoder {
+	d := decoderPool.Get().(*Decoder)
+	d.sc.maxDepth = maxDepth
+	d.sc.reset(b)
+	d.live = false
+	return d
+}
+
+// Release returns the decoder to the pool. Decoded values stay valid (they
+// never alias the input).
+func (d *Decoder) Release() {
+	d.sc.b = nil
+	if d.h != nil {
+		d.h.Reset(nil)
+	}
+	d.live = false
+	decoderPool.Put(d)
+}
+
+// Offset is the position of the next value in the input.
+func (d *Decoder) Offset() int { return d.sc.pos }
+
+// Remaining is the number of input bytes after the last value read.
+func (d *Decoder) Remaining() int { return d.sc.remaining() }
+
+// Skip walks over the next value without decoding it.
+func (d *Decoder) Skip() error {
+	if d.live {
+		_, err := d.Decode()
+		return err
+	}
+	return d.sc.skip()
+}
+
+// Decode reads the next value.
+func (d *Decoder) Decode() (any, error) {
+	start := d.sc.pos
+	if err := d.sc.skip(); err != nil {
+		return nil, err
+	}
+	if !d.live {
+		if v, ok := d.primitive(start); ok {
+			return v, nil
+		}
+		d.live, d.hAt = true, start
+		if d.h == nil {
+			d.h = hessian.NewDecoder(d.sc.b[start:])
+		} else {
+			d.h.Reset(d.sc.b[start:])
+		}
+	}
+	return d.library(start)
+}
+
+func (d *Decoder) library(start int) (v any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			v, err = nil, &DecodeError{Offset: start, Reason: "library decoder panic", Err: fmt.Errorf("%v", r)}
+		}
+	}()
+	v, err = d.h.Decode()
+	if err != nil {
+		return nil, &DecodeError{Offset: start, Reason: "library decoder", Err: err}
+	}
+	return v, nil
+}
+
+// primitive decodes the scanned value at start when it is a null, bool,
+// int, long, double, date or string.
+func (d *Decoder) primitive(start int) (any, bool) {
+	end := d.sc.pos
+	s := scanner{b: d.sc.b[:end], pos: start + 1}
+	t := d.sc.b[start]
+	switch {
+	case t == tagNull:
+		return nil, true
+	case t == tagTrue:
+		return true, true
+	case t == tagFalse:
+		return false, true
+	case t >= 0x80 && t <= 0xd7, t == tagInt:
+		v, _ := s.intBody(t)
+		return v, true
+	case t >= 0xd8, t >= 0x38 && t <= 0x3f, t == tagLongInt, t == tagLong:
+		v, _, _ := s.longBody(t)
+		return v, true
+	case isStringTag(t):
+		s.pos = start
+		v, _, _ := s.readString()
+		return v, true
+	case t == tagDate:
+		ms := int64(beUint64(d.sc.b[start+1:]))
+		return time.UnixMilli(ms), true
+	case t == tagDouble:
+		return math.Float64frombits(beUint64(d.sc.b[start+1:])), true
+	case t == tagDouble0:
+		return float64(0), true
+	case t == tagDouble1:
+		return float64(1), true
+	case t == tagDoubleB:
+		return float64(int8(d.sc.b[start+1])), true
+	case t == tagDoubleS:
+		return float64(int16(uint16(d.sc.b[start+1])<<8 | uint16(d.sc.b[start+2]))), true
+	}
+	return nil, false
+}
+
+func beUint64(b []byte) uint64 {
+	_ = b[7]
+	return uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 |
+		uint64(b[4])<<24 | uint64(b[5])<<16 | uint64(b[6])<<8 | uint64(b[7])
+}
+
+// DecodeString reads a string or null (null=true).
+func (d *Decoder) DecodeString() (s string, null bool, err error) {
+	if !d.live {
+		return d.sc.readString()
+	}
+	start := d.sc.pos
+	v, err := d.Decode()
+	if err != nil {
+		return "", false, err
+	}
+	switch x := v.(type) {
+	case nil:
+		return "", true, nil
+	case string:
+		return x, false, nil
+	}
+	return "", false, &DecodeError{Offset: start, Reason: fmt.Sprintf("expected a string, got %T", v)}
+}
+
+// DecodeInt reads an int or a long that fits an int32.
+func (d *Decoder) DecodeInt() (int32, error) {
+	start := d.sc.pos
+	v, err := d.Decode()
+	if err != nil {
+		return 0, err
+	}
+	switch x := v.(type) {
+	case int32:
+		return x, nil
+	case int64:
+		if x >= math.MinInt32 && x <= math.MaxInt32 {
+			return int32(x), nil
+		}
+	}
+	return 0, &DecodeError{Offset: start, Reason: fmt.Sprintf("expected an int, got %T", v)}
+}
+
+// DecodeStringMap reads a map whose keys are strings (Dubbo's attachments):
+// null gives a nil map.
+func (d *Decoder) DecodeStringMap() (map[string]any, error) {
+	start := d.sc.pos
+	if !d.live {
+		mk := d.sc.mark()
+		if m, ok, err := d.fastStringMap(); ok || err != nil {
+			return m, err
+		}
+		d.sc.restore(mk)
+	}
+	v, err := d.Decode()
+	if err != nil {
+		return nil, err
+	}
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case map[string]any:
+		return x, nil
+	case map[any]any:
+		m := make(map[string]any, len(x))
+		for k, val := range x {
+			ks, ok := k.(string)
+			if !ok {
+				return nil, &DecodeError{Offset: start, Reason: fmt.Sprintf("map key of type %T, want string", k)}
+			}
+			m[ks] = val
+		}
+		return m, nil
+	}
+	return nil, &DecodeError{Offset: start, Reason: fmt.Sprintf("expected a map, got %T", v)}
+}
+
+// fastStringMap decodes an untyped map of string keys and primitive values
+// without the library. ok=false (and no error) means: not such a map, let
+// the library decode it from the same position.
+func (d *Decoder) fastStringMap() (map[string]any, bool, error) {
+	s := &d.sc
+	t, err := s.peek()
+	if err != nil {
+		return nil, false, err
+	}
+	if t == tagNull {
+		s.pos++
+		return nil, true, nil
+	}
+	if t != tagMapU {
+		return nil, false, nil
+	}
+	// Validate the whole map first, then walk it again for its entries.
+	mk := s.mark()
+	if err := s.skip(); err != nil {
+		return nil, false, err
+	}
+	end := s.pos
+	s.restore(mk)
+	s.pos++
+	var m map[string]any
+	for s.pos < end-1 {
+		k, null, err := s.readString()
+		if err != nil || null {
+			return nil, false, nil
+		}
+		vs := s.pos
+		if err := s.skip(); err != nil {
+			return nil, false, err
+		}
+		v, ok := d.primitive(vs)
+		if !ok {
+			return nil, false, nil
+		}
+		if m == nil {
+			m = make(map[string]any, 8)
+		}
+		m[k] = v
+	}
+	s.pos = end
+	if m == nil {
+		m = map[string]any{}
+	}
+	return m, true, nil
+}
