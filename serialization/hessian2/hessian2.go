@@ -44,4 +44,6 @@ func (Serializer) ID() serialization.ID { return serialization.Hessian2 }
 func (Serializer) NewEncoder(dst []byte) serialization.Encoder { return NewEncoder(dst) }
 
 // NewDecoder returns a pooled decoder over data.
-func (s Serializer) NewDecoder(data []byte) serialization.Decoder { return NewDecoder(data, s.MaxDepth) }
+func (s Serializer) NewDecoder(data []byte) serialization.Decoder {
+	return NewDecoder(data, s.MaxDepth)
+}

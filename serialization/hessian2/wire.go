@@ -32,10 +32,10 @@ const (
 	tagClassDef  = 'C'
 	tagObject    = 'O'
 	tagRef       = 'Q'
-	tagListV     = 'U' // variable-length typed list
-	tagListF     = 'V' // fixed-length typed list
-	tagListVU    = 'W' // variable-length untyped list
-	tagListFU    = 'X' // fixed-length untyped list
+	tagListV     = 'U'  // variable-length typed list
+	tagListF     = 'V'  // fixed-length typed list
+	tagListVU    = 'W'  // variable-length untyped list
+	tagListFU    = 'X'  // fixed-length untyped list
 	stringChunk  = 4096 // chars per chunk, as dubbo-go-hessian2 writes
 	maxDirectStr = 0x1f
 	maxShortStr  = 0x3ff
