@@ -1,0 +1,243 @@
+package exchange
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pulse-rpc/pulse/exchange/internal/heartbeat"
+	"github.com/pulse-rpc/pulse/transport"
+)
+
+type callResult struct {
+	resp *Response
+	err  error
+}
+
+type pendingCall struct {
+	done chan callResult // buffered 1: the one result
+}
+
+// clientConn is one transport connection of a Client: its pending calls, its
+// state and its heartbeat clocks. It is the transport.Handler of that connection.
+type clientConn struct {
+	slot  *slot
+	conn  transport.Conn
+	state atomic.Int32 // State
+	dead  bool         // guarded by slot.mu
+
+	mu      sync.Mutex
+	pending map[int64]*pendingCall
+	closed  bool
+
+	lastPing atomic.Int64 // unix nanos of the last heartbeat sent
+	pingID   atomic.Int64
+	rtt      atomic.Int64
+	health   atomic.Pointer[Health]
+	connOnce sync.Once
+}
+
+var _ transport.Handler = (*clientConn)(nil)
+
+func (cc *clientConn) setConn(c transport.Conn) {
+	cc.connOnce.Do(func() { cc.conn = c })
+}
+
+func (cc *clientConn) frameLen(buf []byte) (int, error) {
+	return FrameLen(buf, cc.slot.c.o.payload)
+}
+
+func (cc *clientConn) info() ConnInfo {
+	in := ConnInfo{State: State(cc.state.Load()), RTT: time.Duration(cc.rtt.Load())}
+	if cc.conn != nil {
+		in.Local = cc.conn.LocalAddr().String()
+	}
+	if h := cc.health.Load(); h != nil {
+		in.Health, in.HasHealth = *h, true
+	}
+	return in
+}
+
+// register adds a pending call; false if the connection already closed.
+func (cc *clientConn) register(id int64, call *pendingCall) bool {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.closed {
+		return false
+	}
+	if cc.pending == nil {
+		cc.pending = make(map[int64]*pendingCall)
+	}
+	cc.pending[id] = call
+	return true
+}
+
+// unregister removes a pending call; false if it was already completed.
+func (cc *clientConn) unregister(id int64) bool {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if _, ok := cc.pending[id]; !ok {
+		return false
+	}
+	delete(cc.pending, id)
+	return true
+}
+
+func (cc *clientConn) take(id int64) *pendingCall {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	call := cc.pending[id]
+	if call != nil {
+		delete(cc.pending, id)
+	}
+	return call
+}
+
+func (cc *clientConn) pendingLen() int {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	return len(cc.pending)
+}
+
+// setState moves the connection to st and tells the Client.
+func (cc *clientConn) setState(st State) {
+	old := State(cc.state.Swap(int32(st)))
+	if old == st {
+		return
+	}
+	if st == StateReady && old == StateConnecting {
+		cc.slot.becameReady()
+		return
+	}
+	cc.slot.c.updateState()
+}
+
+// ping sends one heartbeat.
+func (cc *clientConn) ping(now time.Time) {
+	c := cc.slot.c
+	id, body := c.o.hbClient.NewHeartbeat(serializationHessian2, c.hbSeq.Add(1))
+	cc.pingID.Store(id)
+	cc.lastPing.Store(now.UnixNano())
+	c.pings.Add(1)
+	if err := cc.conn.Write(heartbeatRequest(serializationHessian2, id, body)); err != nil {
+		c.log.Debug("exchange: heartbeat write failed", "err", err)
+	}
+}
+
+// check is the heartbeat task's look at this connection.
+func (cc *clientConn) check(now time.Time) {
+	c := cc.slot.c
+	var lastPing time.Time
+	if n := cc.lastPing.Load(); n != 0 {
+		lastPing = time.Unix(0, n)
+	}
+	switch c.policy.Decide(cc.conn.LastRead(), cc.conn.LastWrite(), lastPing, now) {
+	case heartbeat.Send:
+		// Off the ticker: a write into a full socket must not stall the
+		// checks of every other connection.
+		cc.lastPing.Store(now.UnixNano())
+		go cc.ping(now)
+	case heartbeat.Expire:
+		c.log.Warn("exchange: nothing read for the heartbeat timeout, reconnecting",
+			"local", cc.conn.LocalAddr().String(), "timeout", c.policy.Timeout, "state", State(cc.state.Load()))
+		cc.conn.Close()
+	}
+}
+
+// OnOpen records the connection.
+func (cc *clientConn) OnOpen(c transport.Conn) { cc.setConn(c) }
+
+// OnFrame dispatches one frame: responses to their calls, heartbeat answers
+// to the RTT and health, heartbeat requests answered, READONLY obeyed.
+func (cc *clientConn) OnFrame(c transport.Conn, frame []byte) {
+	h := (*Header)(frame)
+	body := frame[HeaderLen:]
+	if State(cc.state.Load()) == StateConnecting {
+		cc.setState(StateReady) // the peer answered something
+	}
+	switch {
+	case h.IsRequest() && h.IsEvent():
+		switch ClassifyEvent(h.SerializationID(), body) {
+		case EventReadOnly:
+			cc.setState(StateReadOnly)
+		case EventWritable:
+			cc.setState(StateReady)
+		case EventHeartbeat:
+			if h.IsTwoWay() { // a server's heartbeat (Java 2.6, Pulse)
+				ser := h.SerializationID()
+				c.Write(heartbeatAnswer(ser, h.ID(), NullBody(ser)))
+			}
+		}
+	case h.IsRequest():
+		cc.slot.c.log.Debug("exchange: client got a call request, ignored", "header", h.String())
+	case h.IsEvent():
+		if h.ID() == cc.pingID.Load() {
+			if sent := cc.lastPing.Load(); sent != 0 {
+				cc.rtt.Store(time.Now().UnixNano() - sent)
+			}
+			if hl, ok := cc.slot.c.o.hbClient.ReadAnswer(h.SerializationID(), body); ok {
+				cc.health.Store(&hl)
+			}
+		}
+	default:
+		call := cc.take(h.ID())
+		if call == nil {
+			cc.slot.c.droppedResponse(h)
+			return
+		}
+		resp := &Response{ID: h.ID(), Status: h.Status(), Serialization: h.SerializationID(), Body: append([]byte(nil), body...)}
+		var err error
+		if resp.Status != StatusOK {
+			se := &StatusError{Status: resp.Status}
+			se.Message, _ = readHessianString(body)
+			err = se
+		}
+		call.done <- callResult{resp: resp, err: err}
+	}
+}
+
+// OnError logs why the connection is about to close.
+func (cc *clientConn) OnError(c transport.Conn, err error) {
+	cc.slot.c.log.Warn("exchange: connection error", "local", c.LocalAddr().String(), "err", err)
+}
+
+// OnClose fails every call in flight at once (CHANNEL_INACTIVE) and hands the
+// slot back for a reconnect.
+func (cc *clientConn) OnClose(c transport.Conn) {
+	cc.setConn(c)
+	cc.mu.Lock()
+	cc.closed = true
+	pending := cc.pending
+	cc.pending = nil
+	cc.mu.Unlock()
+	for id, call := range pending {
+		call.done <- callResult{err: &StatusError{Status: StatusChannelInactive,
+			Message: "connection to " + cc.slot.c.addr + " closed, request " + itoa(id) + " failed without waiting for its timeout"}}
+	}
+	cc.state.Store(int32(StateClosed))
+	cc.slot.c.sched.remove(cc)
+	cc.slot.lost(cc)
+}
+
+func itoa(n int64) string {
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	u := uint64(n)
+	if neg {
+		u = uint64(-n)
+	}
+	for {
+		i--
+		b[i] = byte('0' + u%10)
+		u /= 10
+		if u == 0 {
+			break
+		}
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}

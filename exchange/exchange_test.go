@@ -1,0 +1,698 @@
+package exchange
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pulse-rpc/pulse/internal/dubbotest"
+)
+
+// Test settings: heartbeat interval 200 ms, timeout 600 ms (3x), as the
+// scenario catalogue; fast reconnects.
+var (
+	fastHB      = WithHeartbeat(Heartbeat{Interval: 200 * time.Millisecond})
+	fastBackoff = WithBackoff(Backoff{Base: 20 * time.Millisecond, Max: 300 * time.Millisecond})
+)
+
+const hessian2 = 2
+
+func echo() Handler {
+	return HandlerFunc(func(ctx context.Context, req *Request) *Response {
+		return &Response{Status: StatusOK, Body: append([]byte(nil), req.Body...)}
+	})
+}
+
+func startServer(t testing.TB, h Handler, opts ...ServerOption) *Server {
+	t.Helper()
+	s, err := Listen("127.0.0.1:0", h, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func startClient(t testing.TB, addr string, opts ...ClientOption) *Client {
+	t.Helper()
+	c, err := NewClient(addr, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.WaitReady(ctx); err != nil {
+		t.Fatalf("client never ready: %v", err)
+	}
+	return c
+}
+
+// waitFor polls cond until it holds or d passes.
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func call(c *Client, d time.Duration, body string) (*Response, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return c.Call(ctx, &Request{TwoWay: true, Serialization: hessian2, Body: []byte(body)})
+}
+
+func TestCallsMultiplexed(t *testing.T) {
+	s := startServer(t, echo(), fastHB)
+	for _, n := range []int{1, 3} {
+		t.Run(fmt.Sprintf("conns=%d", n), func(t *testing.T) {
+			c := startClient(t, s.Addr().String(), fastHB, WithConnections(n))
+			var wg sync.WaitGroup
+			errs := make(chan error, 64)
+			for g := 0; g < 64; g++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := 0; i < 50; i++ {
+						body := fmt.Sprintf("g%d-i%d", g, i)
+						resp, err := call(c, 5*time.Second, body)
+						if err != nil {
+							errs <- err
+							return
+						}
+						if string(resp.Body) != body {
+							errs <- fmt.Errorf("got %q for %q", resp.Body, body)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+			waitFor(t, 5*time.Second, "every connection ready", func() bool {
+				for _, in := range c.Conns() {
+					if in.State != StateReady {
+						return false
+					}
+				}
+				return true
+			})
+		})
+	}
+}
+
+func TestOneWay(t *testing.T) {
+	got := make(chan *Request, 1)
+	s := startServer(t, HandlerFunc(func(ctx context.Context, req *Request) *Response {
+		got <- &Request{TwoWay: req.TwoWay, Body: append([]byte(nil), req.Body...)}
+		return nil
+	}))
+	c := startClient(t, s.Addr().String())
+	if err := c.Send(context.Background(), &Request{Serialization: hessian2, Body: []byte("hi")}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-got:
+		if r.TwoWay || string(r.Body) != "hi" {
+			t.Fatalf("handler got %+v", r)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("one-way request never arrived")
+	}
+}
+
+func TestStatusErrorFromServer(t *testing.T) {
+	s := startServer(t, HandlerFunc(func(ctx context.Context, req *Request) *Response {
+		return &Response{Status: StatusServiceNotFound, Body: appendHessianString(nil, "no such service")}
+	}))
+	c := startClient(t, s.Addr().String())
+	resp, err := call(c, 5*time.Second, "x")
+	var se *StatusError
+	if !errors.As(err, &se) || se.Status != StatusServiceNotFound || se.Message != "no such service" {
+		t.Fatalf("err = %v", err)
+	}
+	if resp == nil || resp.Status != StatusServiceNotFound {
+		t.Fatalf("resp = %+v", resp)
+	}
+}
+
+func TestTimeoutRemovesPendingAndDropsLateResponse(t *testing.T) {
+	p := dubbotest.NewProvider(t, dubbotest.CallDelay(400*time.Millisecond))
+	c := startClient(t, p.Addr(), fastHB)
+	start := time.Now()
+	_, err := call(c, 100*time.Millisecond, "slow")
+	took := time.Since(start)
+	var se *StatusError
+	if !errors.Is(err, ErrTimeout) || !errors.As(err, &se) || se.Status != StatusServerTimeout || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want SERVER_TIMEOUT", err)
+	}
+	if took > 2*time.Second {
+		t.Fatalf("call took %v", took)
+	}
+	cc := c.slots[0].cur.Load()
+	if n := cc.pendingLen(); n != 0 {
+		t.Fatalf("pending entries after timeout: %d", n)
+	}
+	waitFor(t, 5*time.Second, "late response dropped", func() bool { return c.droppedTotal.Load() == 1 })
+	// The connection is still fine.
+	p2 := dubbotest.NewProvider(t)
+	_ = p2
+	if State(cc.state.Load()) != StateReady {
+		t.Fatalf("state %v after a late response", State(cc.state.Load()))
+	}
+}
+
+func TestClientTimeoutNeverWritten(t *testing.T) {
+	p := dubbotest.NewProvider(t)
+	c := startClient(t, p.Addr())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := c.Call(ctx, &Request{Serialization: hessian2})
+	if StatusOf(err) != StatusClientError || !errors.Is(err, context.Canceled) {
+		t.Fatalf("canceled ctx: err = %v", err)
+	}
+	ctx, cancel = context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	_, err = c.Call(ctx, &Request{Serialization: hessian2})
+	if StatusOf(err) != StatusClientTimeout || !errors.Is(err, ErrTimeout) {
+		t.Fatalf("expired ctx: err = %v", err)
+	}
+	if n := p.Count(func(f dubbotest.Frame) bool { return !f.IsEvent() }); n != 0 {
+		t.Fatalf("%d calls written", n)
+	}
+}
+
+func TestPayloadTooLargeOnEncode(t *testing.T) {
+	p := dubbotest.NewProvider(t)
+	c := startClient(t, p.Addr(), WithPayloadLimit(1024))
+	_, err := call(c, time.Second, string(make([]byte, 1025)))
+	if !errors.Is(err, ErrPayloadTooLarge) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := p.Count(func(f dubbotest.Frame) bool { return !f.IsEvent() }); n != 0 {
+		t.Fatalf("%d calls written", n)
+	}
+}
+
+func TestConnectionDeathFailsInFlightAtOnce(t *testing.T) {
+	p := dubbotest.NewProvider(t, dubbotest.IgnoreCalls())
+	c := startClient(t, p.Addr(), fastHB, fastBackoff)
+	const n = 10
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			_, err := call(c, 30*time.Second, "never answered")
+			errs <- err
+		}()
+	}
+	waitFor(t, 5*time.Second, "calls reach the provider", func() bool {
+		return p.Count(func(f dubbotest.Frame) bool { return !f.IsEvent() }) == n
+	})
+	killed := time.Now()
+	p.KillConns()
+	for i := 0; i < n; i++ {
+		err := <-errs
+		if !errors.Is(err, ErrConnectionLost) || StatusOf(err) != StatusChannelInactive {
+			t.Fatalf("err = %v, want CHANNEL_INACTIVE", err)
+		}
+	}
+	if took := time.Since(killed); took > 5*time.Second {
+		t.Fatalf("in-flight calls failed %v after the connection died", took)
+	}
+	t.Logf("in-flight calls failed %v after the connection died", time.Since(killed))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.WaitReady(ctx); err != nil {
+		t.Fatalf("no reconnect: %v", err)
+	}
+}
+
+// TestHeartbeatBytes checks the frames against Java's, byte for byte.
+func TestHeartbeatBytes(t *testing.T) {
+	t.Run("client heartbeat and answer to a server ping", func(t *testing.T) {
+		p := dubbotest.NewProvider(t)
+		c := startClient(t, p.Addr())
+		fs := p.Frames()
+		if len(fs) == 0 || !fs[0].IsHeartbeat() {
+			t.Fatalf("first frame is not a heartbeat: %+v", fs)
+		}
+		want := fmt.Sprintf("da bb e2 00 %s 00 00 00 01 4e", hexBytes(fs[0].Header[4:12]))
+		if got := hexBytes(append(fs[0].Header[:], fs[0].Body...)); got != want {
+			t.Fatalf("heartbeat = %s, want %s", got, want)
+		}
+		id := p.Ping()
+		waitFor(t, 5*time.Second, "answer to the server's ping", func() bool {
+			return p.Count(func(f dubbotest.Frame) bool { return f.IsHeartbeatAnswer() && f.ID() == id }) == 1
+		})
+		for _, f := range p.Frames() {
+			if f.IsHeartbeatAnswer() {
+				want := fmt.Sprintf("da bb 22 14 %s 00 00 00 01 4e", hexBytes(f.Header[4:12]))
+				if got := hexBytes(append(f.Header[:], f.Body...)); got != want {
+					t.Fatalf("answer = %s, want %s", got, want)
+				}
+			}
+		}
+		in := c.Conns()[0]
+		if in.HasHealth || in.RTT <= 0 {
+			t.Fatalf("conn info against a plain peer: %+v", in)
+		}
+	})
+	t.Run("server answers a Java heartbeat with the null body", func(t *testing.T) {
+		s := startServer(t, echo())
+		p := dubbotest.Dial(t, s.Addr().String())
+		id := p.Ping()
+		waitFor(t, 5*time.Second, "answer", func() bool {
+			return p.Count(func(f dubbotest.Frame) bool { return f.IsHeartbeatAnswer() }) == 1
+		})
+		f := p.Frames()[0]
+		want := fmt.Sprintf("da bb 22 14 %s 00 00 00 01 4e", hexBytes(f.Header[4:12]))
+		if got := hexBytes(append(f.Header[:], f.Body...)); got != want || f.ID() != id {
+			t.Fatalf("answer = %s, want %s", got, want)
+		}
+		// One-way events get no answer; READONLY from a peer is ignored.
+		p.ReadOnly()
+		id2 := p.Ping()
+		waitFor(t, 5*time.Second, "second answer", func() bool {
+			return p.Count(func(f dubbotest.Frame) bool { return f.IsHeartbeatAnswer() && f.ID() == id2 }) == 1
+		})
+		if n := len(p.Frames()); n != 2 {
+			t.Fatalf("peer read %d frames, want 2 heartbeat answers only", n)
+		}
+	})
+}
+
+func TestHealthBetweenPulsePeers(t *testing.T) {
+	s := startServer(t, echo(), fastHB)
+	c := startClient(t, s.Addr().String(), fastHB)
+	waitFor(t, 5*time.Second, "health", func() bool { return c.Conns()[0].HasHealth })
+	in := c.Conns()[0]
+	if in.Health.Status != "SERVING" || in.Health.Conns != 1 || in.RTT <= 0 {
+		t.Fatalf("conn info = %+v", in)
+	}
+	// The standard client never asks.
+	c2 := startClient(t, s.Addr().String(), fastHB, WithHeartbeatClient(StandardHeartbeatClient{}))
+	waitFor(t, 5*time.Second, "rtt", func() bool { return c2.Conns()[0].RTT > 0 })
+	if c2.Conns()[0].HasHealth {
+		t.Fatal("standard heartbeat client got health")
+	}
+}
+
+// TestHeartbeatOnlyWhenIdle runs the task on both sides of a Pulse
+// connection: at most one heartbeat exchange per interval while idle, none
+// while calls flow.
+func TestHeartbeatOnlyWhenIdle(t *testing.T) {
+	const interval = 200 * time.Millisecond
+	s := startServer(t, echo(), fastHB)
+	c := startClient(t, s.Addr().String(), fastHB)
+	base := c.pings.Load() + s.pings.Load()
+	start := time.Now()
+	time.Sleep(10 * interval)
+	idle := time.Since(start)
+	n := c.pings.Load() + s.pings.Load() - base
+	max := int64(idle/interval) + 1
+	t.Logf("idle %v: client sent %d heartbeats, server %d", idle, c.pings.Load(), s.pings.Load())
+	if n > max || n < 2 {
+		t.Fatalf("%d heartbeats in %v, want between 2 and %d", n, idle, max)
+	}
+	if s.pings.Load() != 0 {
+		t.Fatalf("server pinged %d times on a connection whose client pings", s.pings.Load())
+	}
+	if got := s.answered.Load(); got != c.pings.Load() {
+		t.Fatalf("server answered %d of %d heartbeats", got, c.pings.Load())
+	}
+	// Busy: calls flow both ways, no heartbeat.
+	base = c.pings.Load() + s.pings.Load()
+	stop := time.Now().Add(10 * interval)
+	for time.Now().Before(stop) {
+		if _, err := call(c, 5*time.Second, "busy"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(interval / 20)
+	}
+	if n := c.pings.Load() + s.pings.Load() - base; n > 1 {
+		t.Fatalf("%d heartbeats while calls flowed", n)
+	}
+}
+
+// TestServerPingsWhenClientDoesNot: a peer that never pings (a Java 2.7+
+// client sends only on read idle, here one that never does) gets the
+// server's heartbeats, at most one per interval + margin.
+func TestServerPingsWhenClientDoesNot(t *testing.T) {
+	s := startServer(t, echo(), fastHB)
+	p := dubbotest.Dial(t, s.Addr().String())
+	start := time.Now()
+	waitFor(t, 5*time.Second, "three server heartbeats", func() bool {
+		return p.Count(func(f dubbotest.Frame) bool { return f.IsHeartbeat() }) >= 3
+	})
+	took := time.Since(start)
+	if took < 3*200*time.Millisecond {
+		t.Fatalf("3 server heartbeats in %v: faster than one per interval", took)
+	}
+	if s.nconns.Load() != 1 {
+		t.Fatal("server closed a connection that answers its heartbeats")
+	}
+}
+
+func TestFrozenProviderExpiresAndReconnects(t *testing.T) {
+	p := dubbotest.NewProvider(t)
+	c := startClient(t, p.Addr(), fastHB, fastBackoff)
+	p.Freeze()
+	frozen := time.Now()
+	errs := make(chan error, 1)
+	go func() {
+		_, err := call(c, 30*time.Second, "into the freeze")
+		errs <- err
+	}()
+	var err error
+	select {
+	case err = <-errs:
+	case <-time.After(10 * time.Second):
+		t.Fatal("in-flight call not failed")
+	}
+	detected := time.Since(frozen)
+	if !errors.Is(err, ErrConnectionLost) {
+		t.Fatalf("err = %v", err)
+	}
+	t.Logf("frozen provider detected after %v (timeout 600ms + tick 67ms)", detected)
+	if detected > 3*time.Second {
+		t.Fatalf("detection took %v", detected)
+	}
+	// Reconnected into the frozen backlog: connecting, not ready.
+	waitFor(t, 5*time.Second, "a new connection", func() bool { return p.Conns() >= 1 && c.slots[0].cur.Load() != nil })
+	if st := c.State(); st == StateReady {
+		t.Fatalf("state %v on a frozen peer", st)
+	}
+	if _, err := call(c, time.Second, "x"); !errors.Is(err, ErrNotReady) {
+		t.Fatalf("call on a frozen peer: %v, want ErrNotReady", err)
+	}
+	p.Thaw()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.WaitReady(ctx); err != nil {
+		t.Fatal("no recovery after thaw")
+	}
+	if _, err := call(c, 5*time.Second, "after"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFrozenConsumerClosedByServer(t *testing.T) {
+	s := startServer(t, echo(), fastHB)
+	p := dubbotest.Dial(t, s.Addr().String())
+	waitFor(t, 5*time.Second, "connection", func() bool { return s.nconns.Load() == 1 })
+	p.Freeze()
+	start := time.Now()
+	waitFor(t, 5*time.Second, "server closes the frozen consumer", func() bool { return s.nconns.Load() == 0 })
+	t.Logf("server closed a frozen consumer after %v (timeout 600ms)", time.Since(start))
+	if n := s.sched.len(); n != 0 {
+		t.Fatalf("scheduler still holds %d connections", n)
+	}
+}
+
+func TestSlowlorisClosedByIdleTimeout(t *testing.T) {
+	s := startServer(t, echo(), fastHB)
+	var conns []net.Conn
+	for i := 0; i < 20; i++ {
+		nc, err := net.Dial("tcp", s.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		h := NewHeader(FlagRequest|FlagTwoWay|hessian2, 0, 1, 100)
+		if i%2 == 0 {
+			nc.Write(h[:15]) // half a header
+		} else {
+			nc.Write(append(h[:], 1, 2, 3)) // header and part of the body
+		}
+		conns = append(conns, nc)
+	}
+	start := time.Now()
+	for _, nc := range conns {
+		nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		b, err := io.ReadAll(nc)
+		if err != nil {
+			t.Fatalf("read: %v (got %x)", err, b)
+		}
+	}
+	t.Logf("20 slowloris connections closed after %v", time.Since(start))
+	waitFor(t, 5*time.Second, "state freed", func() bool { return s.nconns.Load() == 0 })
+}
+
+func TestBadFrameAnswersBadRequest(t *testing.T) {
+	s := startServer(t, echo(), WithPayloadLimit(1024))
+	tests := []struct {
+		name   string
+		header Header
+		answer bool
+	}{
+		{"no serialization", NewHeader(FlagRequest|FlagTwoWay, 0, 7, 1), true},
+		{"over payload", NewHeader(FlagRequest|FlagTwoWay|hessian2, 0, 7, 1025), true},
+		{"negative length", NewHeader(FlagRequest|FlagTwoWay|hessian2, 0, 7, -1), true},
+		{"bad magic", func() Header { h := NewHeader(FlagRequest|FlagTwoWay|hessian2, 0, 7, 1); h[0] = 0; return h }(), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			nc, err := net.Dial("tcp", s.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			nc.Write(tt.header[:])
+			nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+			b, err := io.ReadAll(nc)
+			if err != nil {
+				t.Fatalf("connection not closed: %v", err)
+			}
+			if !tt.answer {
+				if len(b) != 0 {
+					t.Fatalf("answer to a bad magic: %x", b)
+				}
+				return
+			}
+			h, err := DecodeHeader(b, 0)
+			if err != nil || h.Status() != StatusBadRequest || h.ID() != 7 || h.IsRequest() {
+				t.Fatalf("answer %x: %v", b, err)
+			}
+		})
+	}
+}
+
+func TestReadOnlyStopsNewCalls(t *testing.T) {
+	p := dubbotest.NewProvider(t)
+	c := startClient(t, p.Addr(), fastHB, fastBackoff)
+	st, changed := c.Watch()
+	if st != StateReady {
+		t.Fatalf("state %v", st)
+	}
+	p.ReadOnly()
+	select {
+	case <-changed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no state change after READONLY")
+	}
+	if st := c.State(); st != StateReadOnly {
+		t.Fatalf("state %v, want readonly", st)
+	}
+	before := p.Count(func(f dubbotest.Frame) bool { return !f.IsEvent() })
+	if _, err := call(c, time.Second, "x"); !errors.Is(err, ErrNotReady) {
+		t.Fatalf("call after READONLY: %v", err)
+	}
+	if p.Count(func(f dubbotest.Frame) bool { return !f.IsEvent() }) != before {
+		t.Fatal("a call was written after READONLY")
+	}
+	// A reconnect clears it.
+	p.KillConns()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGracefulShutdownDrains(t *testing.T) {
+	release := make(chan struct{})
+	var started atomic.Int32
+	s := startServer(t, HandlerFunc(func(ctx context.Context, req *Request) *Response {
+		started.Add(1)
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return &Response{Status: StatusOK, Body: req.Body}
+	}), fastHB)
+	c := startClient(t, s.Addr().String(), fastHB)
+	const n = 5
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			_, err := call(c, 10*time.Second, "draining")
+			errs <- err
+		}()
+	}
+	waitFor(t, 5*time.Second, "calls in the handler", func() bool { return started.Load() == n })
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		done <- s.Shutdown(ctx)
+	}()
+	waitFor(t, 5*time.Second, "client sees READONLY", func() bool { return c.State() == StateReadOnly })
+	if _, err := call(c, time.Second, "new"); !errors.Is(err, ErrNotReady) {
+		t.Fatalf("new call during shutdown: %v", err)
+	}
+	// A call that raced READONLY is refused with a status.
+	raw := dubbotest.Dial(t, s.Addr().String())
+	raw.Broadcast(dubbotest.Encode(0xc2, 0, 99, []byte("late")))
+	waitFor(t, 5*time.Second, "refusal", func() bool {
+		return raw.Count(func(f dubbotest.Frame) bool {
+			return !f.IsRequest() && f.ID() == 99 && f.Header[3] == byte(StatusServerError)
+		}) == 1
+	})
+	select {
+	case err := <-done:
+		t.Fatalf("Shutdown returned %v before in-flight calls finished", err)
+	default:
+	}
+	close(release)
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Fatalf("in-flight call failed: %v", err)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+}
+
+func TestShutdownBoundedWait(t *testing.T) {
+	s := startServer(t, HandlerFunc(func(ctx context.Context, req *Request) *Response {
+		<-ctx.Done()
+		return nil
+	}))
+	c := startClient(t, s.Addr().String())
+	errs := make(chan error, 1)
+	go func() { _, err := call(c, 30*time.Second, "stuck"); errs <- err }()
+	waitFor(t, 5*time.Second, "call in flight", func() bool { return s.inflight.Load() == 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := s.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Shutdown = %v", err)
+	}
+	if err := <-errs; !errors.Is(err, ErrConnectionLost) {
+		t.Fatalf("stuck call: %v", err)
+	}
+}
+
+func TestReconnectAfterServerRestart(t *testing.T) {
+	s := startServer(t, echo(), fastHB)
+	addr := s.Addr().String()
+	c := startClient(t, addr, fastHB, fastBackoff)
+	if _, err := call(c, 5*time.Second, "before"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	waitFor(t, 5*time.Second, "client notices", func() bool { return c.State() == StateConnecting })
+	if _, err := call(c, time.Second, "down"); !errors.Is(err, ErrNotReady) {
+		t.Fatalf("call while down: %v", err)
+	}
+	time.Sleep(500 * time.Millisecond) // a few failed attempts
+	s2, err := Listen(addr, echo(), fastHB)
+	if err != nil {
+		t.Skipf("port %s taken meanwhile: %v", addr, err)
+	}
+	defer s2.Close()
+	back := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("ready %v after the server came back (max backoff 300ms)", time.Since(back))
+	if _, err := call(c, 5*time.Second, "after"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestHandlerTimeoutAnswersServerTimeout(t *testing.T) {
+	s := startServer(t, HandlerFunc(func(ctx context.Context, req *Request) *Response {
+		<-ctx.Done()
+		return &Response{Status: StatusOK}
+	}), WithHandlerTimeout(100*time.Millisecond))
+	c := startClient(t, s.Addr().String())
+	_, err := call(c, 10*time.Second, "slow")
+	if StatusOf(err) != StatusServerTimeout || !errors.Is(err, ErrTimeout) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestHeartbeatFloodEnforcement(t *testing.T) {
+	s := startServer(t, echo(), WithHeartbeatEnforcement(100*time.Millisecond))
+	p := dubbotest.Dial(t, s.Addr().String())
+	waitFor(t, 5*time.Second, "flooder closed", func() bool {
+		p.Ping()
+		time.Sleep(time.Millisecond)
+		return p.Conns() == 0
+	})
+	// Off by default.
+	s2 := startServer(t, echo())
+	p2 := dubbotest.Dial(t, s2.Addr().String())
+	for i := 0; i < 20; i++ {
+		p2.Ping()
+	}
+	waitFor(t, 5*time.Second, "answers", func() bool {
+		return p2.Count(func(f dubbotest.Frame) bool { return f.IsHeartbeatAnswer() }) == 20
+	})
+}
+
+func TestCloseFailsCallsAndStops(t *testing.T) {
+	p := dubbotest.NewProvider(t, dubbotest.IgnoreCalls())
+	c, err := NewClient(p.Addr(), fastHB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 1)
+	go func() { _, err := call(c, 30*time.Second, "x"); errs <- err }()
+	waitFor(t, 5*time.Second, "call written", func() bool { return p.Count(func(f dubbotest.Frame) bool { return !f.IsEvent() }) == 1 })
+	c.Close()
+	if err := <-errs; !errors.Is(err, ErrConnectionLost) {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := call(c, time.Second, "x"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("after Close: %v", err)
+	}
+	if c.State() != StateClosed {
+		t.Fatalf("state %v", c.State())
+	}
+}
+
+func TestHessianString(t *testing.T) {
+	for _, s := range []string{"", "a", "server is shutting down", string(bytes.Repeat([]byte("x"), 31)), string(bytes.Repeat([]byte("é"), 500)), string(bytes.Repeat([]byte("y"), 70000))} {
+		b := appendHessianString(nil, s)
+		got, ok := readHessianString(b)
+		if !ok || got != s {
+			t.Fatalf("round trip of %d chars failed", len(s))
+		}
+	}
+	if _, ok := readHessianString([]byte{0x05, 'a'}); ok {
+		t.Fatal("truncated string accepted")
+	}
+}

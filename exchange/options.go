@@ -1,0 +1,159 @@
+package exchange
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/pulse-rpc/pulse/exchange/internal/backoff"
+	"github.com/pulse-rpc/pulse/exchange/internal/heartbeat"
+	"github.com/pulse-rpc/pulse/transport"
+)
+
+// Heartbeat configures the heartbeat task of a Client or a Server.
+type Heartbeat struct {
+	// Interval: a connection with nothing read or nothing written for this
+	// long gets a heartbeat. Zero means Java's default, 60 s.
+	Interval time.Duration
+	// Timeout: a connection with nothing read for this long is given up (the
+	// client reconnects, the server closes it). Zero means 3 x Interval; it
+	// must be at least 2 x Interval.
+	Timeout time.Duration
+}
+
+// Backoff configures the delays between reconnect attempts: Base, then
+// x Multiplier after each failure, capped at Max, spread by +/- Jitter.
+// Zero fields take grpc's values: 1 s, 1.6, 0.2, 120 s.
+type Backoff struct {
+	Base       time.Duration
+	Multiplier float64
+	Jitter     float64
+	Max        time.Duration
+}
+
+// Option configures both a Client and a Server.
+type Option interface {
+	ClientOption
+	ServerOption
+}
+
+// ClientOption configures a Client.
+type ClientOption interface{ applyClient(*clientOptions) }
+
+// ServerOption configures a Server.
+type ServerOption interface{ applyServer(*serverOptions) }
+
+type common struct {
+	heartbeat Heartbeat
+	logger    *slog.Logger
+	payload   int
+	transport []transport.Option
+}
+
+type clientOptions struct {
+	common
+	conns       int
+	backoff     backoff.Config
+	dialTimeout time.Duration
+	callTimeout time.Duration
+	hbClient    HeartbeatClient
+}
+
+type serverOptions struct {
+	common
+	hbHandler      HeartbeatHandler
+	handlerTimeout time.Duration
+	floodMin       time.Duration
+}
+
+type bothOption func(*common)
+
+func (f bothOption) applyClient(o *clientOptions) { f(&o.common) }
+func (f bothOption) applyServer(o *serverOptions) { f(&o.common) }
+
+type clientOption func(*clientOptions)
+
+func (f clientOption) applyClient(o *clientOptions) { f(o) }
+
+type serverOption func(*serverOptions)
+
+func (f serverOption) applyServer(o *serverOptions) { f(o) }
+
+// WithHeartbeat sets the heartbeat interval and timeout (default 60 s and 180 s).
+func WithHeartbeat(h Heartbeat) Option { return bothOption(func(c *common) { c.heartbeat = h }) }
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return bothOption(func(c *common) { c.logger = l }) }
+
+// WithPayloadLimit sets the largest body accepted and sent (default 8 MiB, as
+// Java's `payload`); n <= 0 means no limit.
+func WithPayloadLimit(n int) Option { return bothOption(func(c *common) { c.payload = n }) }
+
+// WithConnections sets how many connections a Client keeps to its address
+// (default 1, as Java's shared connection).
+func WithConnections(n int) ClientOption {
+	return clientOption(func(o *clientOptions) {
+		if n > 0 {
+			o.conns = n
+		}
+	})
+}
+
+// WithBackoff sets the reconnect backoff.
+func WithBackoff(b Backoff) ClientOption {
+	return clientOption(func(o *clientOptions) {
+		o.backoff = backoff.Config{Base: b.Base, Multiplier: b.Multiplier, Jitter: b.Jitter, Max: b.Max}
+	})
+}
+
+// WithDialTimeout bounds each connection attempt (default 3 s, as Java's
+// `connect.timeout`).
+func WithDialTimeout(d time.Duration) ClientOption {
+	return clientOption(func(o *clientOptions) { o.dialTimeout = d })
+}
+
+// WithCallTimeout is the timeout of calls whose context has no deadline
+// (default 1 s, as Java's `timeout`).
+func WithCallTimeout(d time.Duration) ClientOption {
+	return clientOption(func(o *clientOptions) { o.callTimeout = d })
+}
+
+// WithHeartbeatClient sets how the client builds heartbeats and reads their
+// answers (default PulseHeartbeatClient).
+func WithHeartbeatClient(h HeartbeatClient) ClientOption {
+	return clientOption(func(o *clientOptions) { o.hbClient = h })
+}
+
+// WithHeartbeatHandler sets what the server's answers to Pulse clients'
+// heartbeats carry (default HealthHeartbeat). Other peers always get the
+// standard null body.
+func WithHeartbeatHandler(h HeartbeatHandler) ServerOption {
+	return serverOption(func(o *serverOptions) { o.hbHandler = h })
+}
+
+// WithHandlerTimeout bounds each call on the server: when the handler has not
+// returned in d, the caller gets SERVER_TIMEOUT at once and the handler's
+// context ends. Zero (default) means no bound.
+func WithHandlerTimeout(d time.Duration) ServerOption {
+	return serverOption(func(o *serverOptions) { o.handlerTimeout = d })
+}
+
+// WithHeartbeatEnforcement makes the server close a connection whose peer
+// sends heartbeats more often than once per min, three times in a row (a
+// heartbeat flood). Off by default: Java peers must never be refused.
+func WithHeartbeatEnforcement(min time.Duration) ServerOption {
+	return serverOption(func(o *serverOptions) { o.floodMin = min })
+}
+
+func (c *common) resolve(margin func(time.Duration) time.Duration) (heartbeat.Policy, error) {
+	if c.logger == nil {
+		c.logger = slog.Default()
+	}
+	if c.payload == 0 {
+		c.payload = DefaultPayloadLimit
+	}
+	interval := c.heartbeat.Interval
+	if interval <= 0 {
+		interval = heartbeat.DefaultInterval
+	}
+	return heartbeat.New(interval, c.heartbeat.Timeout, margin(interval))
+}

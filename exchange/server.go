@@ -1,0 +1,340 @@
+package exchange
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pulse-rpc/pulse/exchange/internal/heartbeat"
+	"github.com/pulse-rpc/pulse/transport"
+)
+
+// listener is what the Server needs of a transport listener.
+type listener interface {
+	Addr() net.Addr
+	Close() error
+}
+
+// listenFunc opens a transport listener.
+type listenFunc func(addr string, frameLen transport.FrameLen, h transport.Handler) (listener, error)
+
+// Server accepts connections and hands their call requests to a Handler. It
+// answers heartbeats itself, runs the heartbeat task of all its connections
+// from one ticker, and closes connections with nothing read for the timeout.
+type Server struct {
+	h      Handler
+	o      serverOptions
+	log    *slog.Logger
+	policy heartbeat.Policy
+	ln     listener
+	sched  *scheduler
+	nextID atomic.Int64
+
+	ctx    context.Context // parent of every call's context; ends on Close
+	cancel context.CancelFunc
+
+	conns    sync.Map // transport.Conn -> *serverConn
+	nconns   atomic.Int64
+	inflight atomic.Int64
+	pings    atomic.Int64 // heartbeats sent
+	answered atomic.Int64 // heartbeats answered
+	draining atomic.Bool
+	closed   atomic.Bool
+}
+
+// Listen starts a Server on addr ("127.0.0.1:0" picks a port).
+func Listen(addr string, h Handler, opts ...ServerOption) (*Server, error) {
+	return listen(addr, h, nil, opts...)
+}
+
+func listen(addr string, h Handler, lf listenFunc, opts ...ServerOption) (*Server, error) {
+	o := serverOptions{hbHandler: HealthHeartbeat{}}
+	for _, opt := range opts {
+		opt.applyServer(&o)
+	}
+	policy, err := o.resolve(heartbeat.ServerMargin)
+	if err != nil {
+		return nil, err
+	}
+	if lf == nil {
+		lf = transportListener(o.transportOptions(policy.Timeout))
+	}
+	s := &Server{h: h, o: o, log: o.logger, policy: policy}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.sched = newScheduler(policy.Tick())
+	ln, err := lf(addr, s.frameLen, s)
+	if err != nil {
+		s.sched.close()
+		s.cancel()
+		return nil, err
+	}
+	s.ln = ln
+	return s, nil
+}
+
+// Addr returns the address the Server listens on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Load returns the server's current load, as reported to Pulse clients.
+func (s *Server) Load() Health {
+	st := "SERVING"
+	if s.draining.Load() {
+		st = "DRAINING"
+	}
+	return Health{InFlight: int(s.inflight.Load()), Conns: int(s.nconns.Load()), Status: st}
+}
+
+func (s *Server) frameLen(buf []byte) (int, error) { return FrameLen(buf, s.o.payload) }
+
+// serverConn is the Server's state for one connection.
+type serverConn struct {
+	s        *Server
+	conn     transport.Conn
+	ctx      context.Context
+	cancel   context.CancelFunc
+	lastPing atomic.Int64
+	pingID   atomic.Int64
+	rtt      atomic.Int64
+	lastHB   atomic.Int64 // when the peer's last heartbeat arrived (flood check)
+	strikes  atomic.Int32
+}
+
+// OnOpen registers the connection with the heartbeat task.
+func (s *Server) OnOpen(c transport.Conn) {
+	sc := &serverConn{s: s, conn: c}
+	sc.ctx, sc.cancel = context.WithCancel(s.ctx)
+	s.conns.Store(c, sc)
+	s.nconns.Add(1)
+	s.sched.add(sc)
+	if s.draining.Load() { // opened while shutting down: tell it at once
+		c.Write(readOnlyEvent(serializationHessian2, s.nextID.Add(1)))
+	}
+}
+
+// OnClose frees everything the connection held.
+func (s *Server) OnClose(c transport.Conn) {
+	v, ok := s.conns.LoadAndDelete(c)
+	if !ok {
+		return
+	}
+	sc := v.(*serverConn)
+	s.nconns.Add(-1)
+	s.sched.remove(sc)
+	sc.cancel()
+}
+
+// OnError answers BAD_REQUEST when the broken frame's header was readable,
+// before the transport closes the connection.
+func (s *Server) OnError(c transport.Conn, err error) {
+	var fe *FrameError
+	if errors.As(err, &fe) && fe.Reason != ReasonBadMagic {
+		ser := fe.Header.SerializationID()
+		if ser == 0 {
+			ser = serializationHessian2
+		}
+		c.Write(errorResponse(ser, fe.Header.ID(), StatusBadRequest, fe.Error()))
+	}
+	s.log.Info("exchange: closing connection", "remote", c.RemoteAddr().String(), "err", err)
+}
+
+// OnFrame dispatches one frame.
+func (s *Server) OnFrame(c transport.Conn, frame []byte) {
+	h := (*Header)(frame)
+	body := frame[HeaderLen:]
+	ser := h.SerializationID()
+	switch {
+	case h.IsRequest() && h.IsEvent():
+		if !h.IsTwoWay() {
+			return // one-way events (READONLY from a peer) get no answer
+		}
+		if ClassifyEvent(ser, body) != EventHeartbeat {
+			return // as Java 3.2+: only the exact null body is a heartbeat
+		}
+		sc := s.connOf(c)
+		if sc != nil && s.o.floodMin > 0 && sc.flooding() {
+			s.log.Warn("exchange: closing connection sending heartbeats too often", "remote", c.RemoteAddr().String(), "min", s.o.floodMin)
+			c.Close()
+			return
+		}
+		answer := NullBody(ser)
+		if isPulseHeartbeat(h.ID()) {
+			if b := s.o.hbHandler.HeartbeatAnswer(ser, s.Load()); b != nil {
+				answer = b
+			}
+		}
+		s.answered.Add(1)
+		c.Write(heartbeatAnswer(ser, h.ID(), answer))
+	case h.IsRequest():
+		s.request(c, h, body)
+	case h.IsEvent():
+		if sc := s.connOf(c); sc != nil && h.ID() == sc.pingID.Load() {
+			if sent := sc.lastPing.Load(); sent != 0 {
+				sc.rtt.Store(time.Now().UnixNano() - sent)
+			}
+		}
+	}
+}
+
+func (s *Server) connOf(c transport.Conn) *serverConn {
+	v, ok := s.conns.Load(c)
+	if !ok {
+		return nil
+	}
+	return v.(*serverConn)
+}
+
+// request starts one call.
+func (s *Server) request(c transport.Conn, h *Header, body []byte) {
+	ser := h.SerializationID()
+	s.inflight.Add(1)
+	if s.draining.Load() {
+		s.inflight.Add(-1)
+		if h.IsTwoWay() {
+			c.Write(errorResponse(ser, h.ID(), StatusServerError, "server is shutting down: call another provider"))
+		}
+		return
+	}
+	sc := s.connOf(c)
+	if sc == nil { // closed under us
+		s.inflight.Add(-1)
+		return
+	}
+	req := &Request{ID: h.ID(), TwoWay: h.IsTwoWay(), Serialization: ser, Body: append([]byte(nil), body...)}
+	go s.serve(sc, req)
+}
+
+// serve runs the handler and writes its answer.
+func (s *Server) serve(sc *serverConn, req *Request) {
+	defer s.inflight.Add(-1)
+	ctx := sc.ctx
+	var answered atomic.Bool
+	if s.o.handlerTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.o.handlerTimeout)
+		defer cancel()
+		if req.TwoWay {
+			stop := context.AfterFunc(ctx, func() {
+				if ctx.Err() == context.DeadlineExceeded && answered.CompareAndSwap(false, true) {
+					sc.conn.Write(errorResponse(req.Serialization, req.ID, StatusServerTimeout,
+						"provider handler timed out after "+s.o.handlerTimeout.String()))
+				}
+			})
+			defer stop()
+		}
+	}
+	resp := s.h.HandleRequest(ctx, req)
+	if !req.TwoWay || !answered.CompareAndSwap(false, true) {
+		return
+	}
+	if s.o.handlerTimeout > 0 && ctx.Err() == context.DeadlineExceeded {
+		sc.conn.Write(errorResponse(req.Serialization, req.ID, StatusServerTimeout,
+			"provider handler timed out after "+s.o.handlerTimeout.String()))
+		return
+	}
+	if resp == nil {
+		sc.conn.Write(errorResponse(req.Serialization, req.ID, StatusServiceError, "handler returned no response"))
+		return
+	}
+	ser := resp.Serialization
+	if ser == 0 {
+		ser = req.Serialization
+	}
+	if s.o.payload > 0 && len(resp.Body) > s.o.payload {
+		sc.conn.Write(errorResponse(ser, req.ID, StatusBadResponse, (&FrameError{Reason: ReasonPayloadTooLarge,
+			Header: NewHeader(ser, resp.Status, req.ID, len(resp.Body)), Limit: s.o.payload}).Error()))
+		return
+	}
+	sc.conn.Write(appendFrame(make([]byte, 0, HeaderLen+len(resp.Body)), ser, resp.Status, req.ID, resp.Body))
+}
+
+// flooding records a heartbeat from the peer and reports whether it has sent
+// them faster than once per floodMin three times in a row.
+func (sc *serverConn) flooding() bool {
+	now := time.Now().UnixNano()
+	prev := sc.lastHB.Swap(now)
+	if prev != 0 && now-prev < int64(sc.s.o.floodMin) {
+		return sc.strikes.Add(1) >= 3
+	}
+	sc.strikes.Store(0)
+	return false
+}
+
+// check is the heartbeat task's look at this connection.
+func (sc *serverConn) check(now time.Time) {
+	s := sc.s
+	var lastPing time.Time
+	if n := sc.lastPing.Load(); n != 0 {
+		lastPing = time.Unix(0, n)
+	}
+	switch s.policy.Decide(sc.conn.LastRead(), sc.conn.LastWrite(), lastPing, now) {
+	case heartbeat.Send:
+		id := s.nextID.Add(1)
+		sc.pingID.Store(id)
+		sc.lastPing.Store(now.UnixNano())
+		s.pings.Add(1)
+		go sc.conn.Write(heartbeatRequest(serializationHessian2, id, NullBody(serializationHessian2)))
+	case heartbeat.Expire:
+		s.log.Info("exchange: closing connection: nothing read for the heartbeat timeout",
+			"remote", sc.conn.RemoteAddr().String(), "timeout", s.policy.Timeout)
+		sc.conn.Close()
+	}
+}
+
+// Shutdown stops the Server gracefully: it sends READONLY
+// to every client, answers new calls with an error status so that clients go
+// to another provider, waits for the calls in flight until ctx ends, then
+// closes everything. It returns ctx's error if the wait ran out.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	s.draining.Store(true) // new connections get READONLY in OnOpen
+	s.conns.Range(func(k, _ any) bool {
+		k.(transport.Conn).Write(readOnlyEvent(serializationHessian2, s.nextID.Add(1)))
+		return true
+	})
+	var err error
+	t := time.NewTicker(5 * time.Millisecond)
+	for s.inflight.Load() > 0 && err == nil {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	t.Stop()
+	s.Close()
+	return err
+}
+
+// Close closes the listener and every connection at once; the contexts of
+// calls in flight end. It waits until every connection is closed and every
+// handler has returned (handlers must honour their context).
+func (s *Server) Close() error {
+	if !s.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	s.draining.Store(true)
+	err := s.ln.Close()
+	s.cancel()
+	var conns []transport.Conn
+	s.conns.Range(func(k, _ any) bool {
+		c := k.(transport.Conn)
+		conns = append(conns, c)
+		c.Close()
+		return true
+	})
+	for _, c := range conns {
+		<-c.Done()
+	}
+	s.sched.close()
+	// Handlers see their context end; wait for them to return.
+	for s.inflight.Load() > 0 {
+		time.Sleep(time.Millisecond)
+	}
+	return err
+}
