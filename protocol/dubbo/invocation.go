@@ -36,4 +36,8 @@ type Result struct {
 	Value       any
 	Exception   error // a *JavaException when it came from a peer
 	Attachments map[string]any
+	// Kind is the flag the body was read with (DecodeResponse). The encoder
+	// ignores it: it picks the flag from Value, Exception and the peer's
+	// declared version, as Java does.
+	Kind ResultKind
 }

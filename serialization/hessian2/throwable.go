@@ -1,5 +1,7 @@
 package hessian2
 
+import "github.com/apache/dubbo-go-hessian2/java_exception"
+
 // Throwable is a Java exception as it travels in Hessian 2: the class name
 // and the java.lang.Throwable fields. It is read straight from the bytes, so
 // any exception class works, registered or not.
@@ -245,3 +247,8 @@ func (s *scanner) frame() (StackFrame, bool, error) {
 	}
 	return f, true, nil
 }
+
+// EmptyStackTrace returns a value that encodes as an empty
+// java.lang.StackTraceElement[], for exceptions sent to Java (whose
+// printStackTrace fails on a null stackTrace).
+func EmptyStackTrace() any { return []java_exception.StackTraceElement{} }

@@ -1,0 +1,273 @@
+package dubbo
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulse-rpc/pulse/serialization/hessian2"
+)
+
+// DefaultPayloadLimit is Java Dubbo's default `payload`: 8 MiB.
+const DefaultPayloadLimit = 8 << 20
+
+// DecodeOption tunes DecodeRequest and DecodeResponse.
+type DecodeOption func(*decodeConfig)
+
+type decodeConfig struct {
+	limit    int
+	maxDepth int
+}
+
+// WithPayloadLimit refuses bodies longer than n bytes (n <= 0: no limit).
+// The default is DefaultPayloadLimit.
+func WithPayloadLimit(n int) DecodeOption { return func(c *decodeConfig) { c.limit = n } }
+
+// WithMaxDepth bounds how deeply lists, maps and objects may nest
+// (default hessian2.DefaultMaxDepth).
+func WithMaxDepth(n int) DecodeOption { return func(c *decodeConfig) { c.maxDepth = n } }
+
+func newDecoder(body []byte, opts []DecodeOption) (*hessian2.Decoder, error) {
+	c := decodeConfig{limit: DefaultPayloadLimit}
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.limit > 0 && len(body) > c.limit {
+		return nil, &DecodeError{Part: "body", Err: fmt.Errorf("%w: %d > %d", ErrPayloadTooLarge, len(body), c.limit)}
+	}
+	return hessian2.NewDecoder(body, c.maxDepth), nil
+}
+
+// EncodeRequest appends the request body of inv to dst, as Java's
+// DubboCodec.encodeRequestData writes it: dubbo version, path, version,
+// method, parameter descriptor, arguments, attachments. An empty
+// DubboVersion is written as DefaultDubboVersion. When ParameterTypes is nil
+// the descriptors are derived from the arguments (Descriptor); JavaType
+// arguments are written as their Value. Attachments go out as given.
+func EncodeRequest(dst []byte, inv *Invocation) ([]byte, error) {
+	if inv.ParameterTypes != nil && len(inv.ParameterTypes) != len(inv.Arguments) {
+		return dst, &EncodeError{Part: "parameter types", Err: fmt.Errorf("%d types for %d arguments", len(inv.ParameterTypes), len(inv.Arguments))}
+	}
+	e := hessian2.NewEncoder(dst)
+	defer e.Release()
+	version := inv.DubboVersion
+	if version == "" {
+		version = DefaultDubboVersion
+	}
+	e.EncodeString(version)
+	e.EncodeString(inv.Path)
+	e.EncodeString(inv.Version)
+	e.EncodeString(inv.Method)
+	types := inv.ParameterTypes
+	if types == nil && len(inv.Arguments) > 0 {
+		var err error
+		if types, err = descriptors(inv.Arguments); err != nil {
+			return dst, &EncodeError{Part: "parameter types", Err: err}
+		}
+	}
+	switch len(types) {
+	case 0:
+		e.EncodeString("")
+	case 1:
+		e.EncodeString(types[0])
+	default:
+		e.EncodeString(strings.Join(types, ""))
+	}
+	for i, a := range inv.Arguments {
+		if err := e.Encode(argValue(types[i], a)); err != nil {
+			return dst, &EncodeError{Part: fmt.Sprintf("argument %d", i), Err: err}
+		}
+	}
+	if err := e.EncodeFinalMap(inv.Attachments); err != nil {
+		return dst, &EncodeError{Part: "attachments", Err: err}
+	}
+	return e.Bytes(), nil
+}
+
+func descriptors(args []any) ([]string, error) {
+	types := make([]string, len(args))
+	for i, a := range args {
+		d, err := Descriptor(a)
+		if err != nil {
+			return nil, fmt.Errorf("argument %d: %w", i, err)
+		}
+		types[i] = d
+	}
+	return types, nil
+}
+
+// argValue unwraps a JavaType and converts its value to the width desc needs.
+func argValue(desc string, a any) any {
+	switch x := a.(type) {
+	case JavaType:
+		return coerce(desc, x.Value)
+	case *JavaType:
+		return coerce(desc, x.Value)
+	}
+	return a
+}
+
+// DecodeRequest reads a request body as Java's DecodeableRpcInvocation does.
+// The body fields are returned as written (attachments are not merged into
+// Path or Version). Arguments decode to their natural Go types (see the
+// package documentation). Every failure is a *DecodeError.
+func DecodeRequest(body []byte, opts ...DecodeOption) (*Invocation, error) {
+	d, err := newDecoder(body, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Release()
+	inv := &Invocation{}
+	fields := [...]struct {
+		part string
+		dst  *string
+	}{
+		{"dubbo version", &inv.DubboVersion},
+		{"path", &inv.Path},
+		{"version", &inv.Version},
+		{"method", &inv.Method},
+	}
+	for _, f := range fields {
+		if *f.dst, _, err = d.DecodeString(); err != nil {
+			return nil, &DecodeError{Part: f.part, Err: err}
+		}
+	}
+	desc, _, err := d.DecodeString()
+	if err != nil {
+		return nil, &DecodeError{Part: "parameter types", Err: err}
+	}
+	if inv.ParameterTypes, err = ParseDescriptor(desc); err != nil {
+		return nil, &DecodeError{Part: "parameter types", Err: err}
+	}
+	if n := len(inv.ParameterTypes); n > 0 {
+		if n > d.Remaining() {
+			return nil, &DecodeError{Part: "arguments", Err: fmt.Errorf("%d parameters but %d bytes left", n, d.Remaining())}
+		}
+		inv.Arguments = make([]any, n)
+		for i := range inv.Arguments {
+			if inv.Arguments[i], err = d.Decode(); err != nil {
+				return nil, &DecodeError{Part: fmt.Sprintf("argument %d", i), Err: err}
+			}
+		}
+	}
+	if d.Remaining() == 0 {
+		return inv, nil // Java treats a missing attachments map as none.
+	}
+	if inv.Attachments, err = d.DecodeStringMap(); err != nil {
+		return nil, &DecodeError{Part: "attachments", Err: err}
+	}
+	return inv, nil
+}
+
+// EncodeResponse appends the body of an OK response to dst, as Java's
+// DubboCodec.encodeResponseData writes it for a peer whose request declared
+// peerDubboVersion: a result flag, then the exception or value, then, when
+// the peer supports response attachments (SupportsResponseAttachments), the
+// attachments with dubbo="2.0.2" added. res.Exception, when set, goes out as
+// a Java exception: a *JavaException keeps its class, an error with a
+// JavaClassName method travels as that class, any other error as
+// java.lang.RuntimeException; the detail message is the error's text.
+func EncodeResponse(dst []byte, res *Result, peerDubboVersion string) ([]byte, error) {
+	attach := SupportsResponseAttachments(peerDubboVersion)
+	e := hessian2.NewEncoder(dst)
+	defer e.Release()
+	switch {
+	case res.Exception != nil:
+		e.EncodeInt(int32(pick(attach, ResultException, ResultExceptionWithAttachments)))
+		class, fields := exceptionObject(res.Exception, 0)
+		if err := e.EncodeMapAsObject(class, fields); err != nil {
+			return dst, &EncodeError{Part: "exception", Err: err}
+		}
+	case isNil(res.Value):
+		e.EncodeInt(int32(pick(attach, ResultNullValue, ResultNullValueWithAttachments)))
+	default:
+		e.EncodeInt(int32(pick(attach, ResultValue, ResultValueWithAttachments)))
+		v := res.Value
+		if jt, ok := v.(JavaType); ok {
+			t, err := javaTypeFromName(jt.Type)
+			if err != nil {
+				return dst, &EncodeError{Part: "value", Err: err}
+			}
+			v = coerce(t.desc, jt.Value)
+		}
+		if err := e.Encode(v); err != nil {
+			return dst, &EncodeError{Part: "value", Err: err}
+		}
+	}
+	if attach {
+		if err := e.EncodeFinalMap(res.Attachments, hessian2.KV{Key: "dubbo", Value: DefaultDubboVersion}); err != nil {
+			return dst, &EncodeError{Part: "attachments", Err: err}
+		}
+	}
+	return e.Bytes(), nil
+}
+
+func pick(attach bool, plain, with ResultKind) ResultKind {
+	if attach {
+		return with
+	}
+	return plain
+}
+
+// DecodeResponse reads the body of an OK response: any of the six result
+// flags, the value or exception, and attachments. Bytes after the body (such
+// as the extra null dubbo-go v1.5.9 appends) are ignored, as Java ignores
+// them. A Java exception is returned as Result.Exception, a *JavaException,
+// not as the error; the error is always a *DecodeError.
+func DecodeResponse(body []byte, opts ...DecodeOption) (*Result, error) {
+	d, err := newDecoder(body, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Release()
+	flag, err := d.DecodeInt()
+	if err != nil {
+		return nil, &DecodeError{Part: "result flag", Err: err}
+	}
+	kind := ResultKind(flag)
+	res := &Result{Kind: kind}
+	switch kind {
+	case ResultException, ResultExceptionWithAttachments:
+		t, err := d.DecodeThrowable()
+		if err != nil {
+			return nil, &DecodeError{Part: "exception", Err: err}
+		}
+		if t == nil {
+			t = &hessian2.Throwable{Class: "java.lang.Throwable"}
+		}
+		res.Exception = fromThrowable(t, 0)
+	case ResultValue, ResultValueWithAttachments:
+		if res.Value, err = d.Decode(); err != nil {
+			return nil, &DecodeError{Part: "value", Err: err}
+		}
+	case ResultNullValue, ResultNullValueWithAttachments:
+	default:
+		return nil, &DecodeError{Part: "result flag", Err: fmt.Errorf("%w, but get %d", ErrUnknownResultFlag, flag)}
+	}
+	if kind >= ResultExceptionWithAttachments {
+		if res.Attachments, err = d.DecodeStringMap(); err != nil {
+			return nil, &DecodeError{Part: "attachments", Err: err}
+		}
+	}
+	return res, nil
+}
+
+// EncodeErrorMessage appends the body of a non-OK response: the error text
+// as one hessian string (Java's writeUTF).
+func EncodeErrorMessage(dst []byte, msg string) []byte {
+	return hessian2.AppendString(dst, msg)
+}
+
+// DecodeErrorMessage reads the body of a non-OK response (Java's readUTF).
+// A null reads as "".
+func DecodeErrorMessage(body []byte, opts ...DecodeOption) (string, error) {
+	d, err := newDecoder(body, opts)
+	if err != nil {
+		return "", err
+	}
+	defer d.Release()
+	msg, _, err := d.DecodeString()
+	if err != nil {
+		return "", &DecodeError{Part: "error message", Err: err}
+	}
+	return msg, nil
+}
