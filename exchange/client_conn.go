@@ -210,13 +210,13 @@ func (cc *clientConn) OnClose(c transport.Conn) {
 	pending := cc.pending
 	cc.pending = nil
 	cc.mu.Unlock()
+	cc.state.Store(int32(StateClosed))
+	cc.slot.c.sched.remove(cc)
+	cc.slot.lost(cc) // the Client's state is current before any caller hears of the loss
 	for id, call := range pending {
 		call.done <- callResult{err: &StatusError{Status: StatusChannelInactive,
 			Message: "connection to " + cc.slot.c.addr + " closed, request " + itoa(id) + " failed without waiting for its timeout"}}
 	}
-	cc.state.Store(int32(StateClosed))
-	cc.slot.c.sched.remove(cc)
-	cc.slot.lost(cc)
 }
 
 func itoa(n int64) string {

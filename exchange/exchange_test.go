@@ -370,6 +370,7 @@ func TestServerPingsWhenClientDoesNot(t *testing.T) {
 func TestFrozenProviderExpiresAndReconnects(t *testing.T) {
 	p := dubbotest.NewProvider(t)
 	c := startClient(t, p.Addr(), fastHB, fastBackoff)
+	first := c.slots[0].cur.Load()
 	p.Freeze()
 	frozen := time.Now()
 	errs := make(chan error, 1)
@@ -392,7 +393,10 @@ func TestFrozenProviderExpiresAndReconnects(t *testing.T) {
 		t.Fatalf("detection took %v", detected)
 	}
 	// Reconnected into the frozen backlog: connecting, not ready.
-	waitFor(t, 5*time.Second, "a new connection", func() bool { return p.Conns() >= 1 && c.slots[0].cur.Load() != nil })
+	waitFor(t, 5*time.Second, "a new connection", func() bool {
+		cur := c.slots[0].cur.Load()
+		return cur != nil && cur != first
+	})
 	if st := c.State(); st == StateReady {
 		t.Fatalf("state %v on a frozen peer", st)
 	}

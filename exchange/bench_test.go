@@ -1,0 +1,78 @@
+package exchange
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pulse-rpc/pulse/internal/dubbotest"
+)
+
+// Call round trip over loopback, one connection, c callers each with one
+// call in flight, a 100-byte body echoed by a trivial handler. The same
+// client against the scripted raw-socket peer (internal/dubbotest: one read
+// loop, answers written inline) shows what the Pulse server costs.
+//
+//	go test -run '^$' -bench Call -benchmem ./exchange/
+func BenchmarkCall(b *testing.B) {
+	for _, peer := range []string{"pulse", "rawpeer"} {
+		for _, conc := range []int{1, 16, 64, 256} {
+			b.Run(fmt.Sprintf("%s/c=%d", peer, conc), func(b *testing.B) {
+				var addr string
+				if peer == "pulse" {
+					addr = startServer(b, echo()).Addr().String()
+				} else {
+					addr = dubbotest.NewProvider(b).Addr()
+				}
+				c := startClient(b, addr)
+				benchCalls(b, c, conc)
+			})
+		}
+	}
+}
+
+func benchCalls(b *testing.B, c *Client, conc int) {
+	body := make([]byte, 100)
+	lat := make([][]time.Duration, conc)
+	var wg sync.WaitGroup
+	per, extra := b.N/conc, b.N%conc
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for g := 0; g < conc; g++ {
+		n := per
+		if g < extra {
+			n++
+		}
+		lat[g] = make([]time.Duration, 0, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx := context.Background()
+			ctx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			req := &Request{TwoWay: true, Serialization: 2, Body: body}
+			for i := 0; i < n; i++ {
+				t0 := time.Now()
+				if _, err := c.Call(ctx, req); err != nil {
+					b.Error(err)
+					return
+				}
+				lat[g] = append(lat[g], time.Since(t0))
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	all := slices.Concat(lat...)
+	slices.Sort(all)
+	if len(all) > 0 {
+		b.ReportMetric(float64(len(all))/elapsed.Seconds(), "calls/s")
+		b.ReportMetric(float64(all[len(all)/2].Microseconds()), "p50-µs")
+		b.ReportMetric(float64(all[len(all)*99/100].Microseconds()), "p99-µs")
+	}
+}
