@@ -226,6 +226,7 @@ type callConfig struct {
 	retriesSet  bool
 	cluster     string
 	loadBalance string
+	idempotent  bool
 }
 
 func (c callConfig) merge(over callConfig) callConfig {
@@ -240,6 +241,9 @@ func (c callConfig) merge(over callConfig) callConfig {
 	}
 	if over.loadBalance != "" {
 		c.loadBalance = over.loadBalance
+	}
+	if over.idempotent {
+		c.idempotent = true
 	}
 	return c
 }
@@ -278,6 +282,14 @@ func Cluster(name string) CallOption {
 // roundrobin, leastactive, consistenthash, shortestresponse.
 func LoadBalance(name string) CallOption {
 	return callOption(func(c *callConfig) { c.loadBalance = name })
+}
+
+// Idempotent says calls may run twice without harm, so that failover also
+// retries a call that timed out or whose connection died while it was in
+// flight (the provider may have run it). Without it only calls that never
+// reached a provider are retried elsewhere.
+func Idempotent() CallOption {
+	return callOption(func(c *callConfig) { c.idempotent = true })
 }
 
 // Method applies call options to one Java method of a referred service.

@@ -1,0 +1,417 @@
+package pulse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pulse-rpc/pulse/cluster"
+	"github.com/pulse-rpc/pulse/cluster/loadbalance"
+	"github.com/pulse-rpc/pulse/exchange"
+	"github.com/pulse-rpc/pulse/protocol/dubbo"
+	"github.com/pulse-rpc/pulse/registry"
+)
+
+// Client calls Dubbo services (Java, dubbo-go, Pulse providers): through
+// stubs filled by Refer, or generically with Invoke. It keeps one shared
+// connection per provider address, with heartbeats and reconnects, and
+// closes them all on Close.
+type Client struct {
+	cfg  clientConfig
+	pool *conns
+
+	regOnce sync.Once
+	reg     registry.Registry
+	regErr  error
+
+	mu      sync.Mutex
+	refs    map[string]*reference // by service key + URLs
+	closed  bool
+	closers []func()
+}
+
+// reference is one referred service: its directory and call strategies.
+type reference struct {
+	iface  string
+	cfg    serviceConfig
+	log    *slog.Logger
+	dir    *cluster.Directory
+	cancel func() // the registry subscription, if any
+	mu     sync.Mutex
+	strats map[callConfig]cluster.Strategy
+}
+
+// NewClient returns a Client. It connects to nothing until a service is
+// referred; with WithRegistry, the registry is opened at the first Refer or
+// Invoke that needs it.
+func NewClient(opts ...ClientOption) (*Client, error) {
+	cfg := clientConfig{common: defaultCommon()}
+	for _, o := range opts {
+		o.applyClient(&cfg)
+	}
+	if cfg.registry != "" && cfg.registry != "none" {
+		if _, err := parseRegistry(cfg.registry); err != nil {
+			return nil, err
+		}
+	}
+	pool := &conns{byAddr: map[string]*sharedConn{}, opts: []exchange.ClientOption{
+		exchange.WithHeartbeat(exchange.Heartbeat{Interval: cfg.heartbeat, Timeout: cfg.hbTimeout()}),
+		exchange.WithPayloadLimit(cfg.payloadLimit),
+		exchange.WithLogger(cfg.logger),
+	}}
+	return &Client{cfg: cfg, pool: pool, refs: map[string]*reference{}}, nil
+}
+
+func (c *Client) registry(ctx context.Context) (registry.Registry, error) {
+	c.regOnce.Do(func() {
+		c.reg, c.regErr = openRegistry(ctx, c.cfg.registry, c.cfg.logger)
+	})
+	return c.reg, c.regErr
+}
+
+// Refer fills stub, a pointer to a struct of func fields, with functions that
+// call the Java interface iface. Each exported func field is one method: the
+// field name with a lower-case first letter is the Java name unless a
+// `pulse:"name"` tag says otherwise, and `pulse:"name,types=int;java.lang.String"`
+// gives the Java parameter types where the Go types do not say them. The
+// first parameter may be a context.Context; the last result must be an
+// error, with at most one value before it.
+//
+// With URL the calls go to those providers; otherwise the client's registry
+// is watched for providers of iface (with the Version and Group given).
+func (c *Client) Refer(iface string, stub any, opts ...ServiceOption) error {
+	sv, methods, err := parseStub(iface, stub, describe, typeDescriptor)
+	if err != nil {
+		return err
+	}
+	for _, m := range methods {
+		for _, t := range m.paramTypes {
+			registerPOJOs(t)
+		}
+		if m.result != nil {
+			registerPOJOs(m.result)
+		}
+	}
+	ref, err := c.reference(iface, opts)
+	if err != nil {
+		return err
+	}
+	fill(sv, methods, func(ctx context.Context, m *stubMethod, args []any) (any, error) {
+		inv := &dubbo.Invocation{Method: m.javaName, ParameterTypes: m.descs, Arguments: args}
+		return c.call(ctx, ref, inv)
+	})
+	return nil
+}
+
+// Invoke calls method of iface without any Go type for the service, as
+// Java's GenericService does: paramTypes are Java type names
+// ("java.lang.String", "int", "org.apache.dubbo.samples.api.User"), args the
+// arguments (maps stand for POJOs). The provider answers with plain values,
+// maps for POJOs (with their class under "class") and lists.
+func (c *Client) Invoke(ctx context.Context, iface, method string, paramTypes []string, args []any, opts ...ServiceOption) (any, error) {
+	if len(paramTypes) != len(args) {
+		return nil, &Error{Code: CodeUnknown, Service: iface, Method: method,
+			Message: fmt.Sprintf("%d parameter types for %d arguments", len(paramTypes), len(args))}
+	}
+	ref, err := c.reference(iface, opts)
+	if err != nil {
+		return nil, err
+	}
+	if paramTypes == nil {
+		paramTypes = []string{}
+	}
+	inv, err := dubbo.GenericInvocation(iface, method, paramTypes, args)
+	if err != nil {
+		return nil, &Error{Code: CodeUnknown, Service: iface, Method: method, Message: err.Error(), cause: err}
+	}
+	return c.call(ctx, ref, inv)
+}
+
+// reference returns the shared reference of a service and its options.
+func (c *Client) reference(iface string, opts []ServiceOption) (*reference, error) {
+	cfg := newServiceConfig(c.cfg.defaults, opts)
+	var urls []string
+	for _, u := range cfg.urls {
+		for _, part := range strings.Split(u, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				urls = append(urls, part)
+			}
+		}
+	}
+	sort.Strings(urls)
+	key := serviceKey(cfg.group, iface, cfg.version) + "|" + strings.Join(urls, ",")
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, &Error{Code: CodeConnectionLost, Service: iface, Message: "client closed"}
+	}
+	if ref, ok := c.refs[key]; ok {
+		// Same service, same providers: share the directory, keep the
+		// caller's call options.
+		return &reference{iface: iface, cfg: cfg, log: c.cfg.logger, dir: ref.dir, strats: map[callConfig]cluster.Strategy{}}, nil
+	}
+	dir := cluster.NewDirectory(iface, func(u *registry.URL) (cluster.Invoker, error) {
+		return c.pool.dial(*u, c.cfg.payloadLimit)
+	}, cluster.WithDirectoryLogger(c.cfg.logger))
+	ref := &reference{iface: iface, cfg: cfg, log: c.cfg.logger, dir: dir, strats: map[callConfig]cluster.Strategy{}}
+	if len(urls) > 0 {
+		var provs []*registry.URL
+		for _, s := range urls {
+			u, err := parseProviderURL(s, iface)
+			if err != nil {
+				dir.Close()
+				return nil, err
+			}
+			provs = append(provs, u)
+		}
+		if err := dir.Set(provs); err != nil {
+			return nil, err
+		}
+	} else {
+		if c.cfg.registry == "" || c.cfg.registry == "none" {
+			dir.Close()
+			return nil, fmt.Errorf("pulse: Refer %s: no URL given and the client has no registry", iface)
+		}
+		reg, err := c.registry(context.Background())
+		if err != nil {
+			dir.Close()
+			return nil, err
+		}
+		consumer := registry.NewConsumerURL(localIP(), iface, registry.WithApplication(c.cfg.application))
+		if cfg.version != "" {
+			consumer = consumer.With(registry.KeyVersion, cfg.version)
+		}
+		if cfg.group != "" {
+			consumer = consumer.With(registry.KeyGroup, cfg.group)
+		}
+		cancel, err := reg.Subscribe(context.Background(), consumer, registry.ListenerFunc(func(u registry.Update) {
+			provs := make([]*registry.URL, len(u.Providers))
+			for i := range u.Providers {
+				provs[i] = &u.Providers[i]
+			}
+			_ = dir.Set(provs)
+		}))
+		if err != nil {
+			dir.Close()
+			return nil, fmt.Errorf("pulse: Refer %s: subscribe: %w", iface, err)
+		}
+		ref.cancel = cancel
+		regCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := reg.Register(regCtx, consumer); err != nil {
+			c.cfg.logger.Warn("pulse: consumer registration failed", "service", iface, "err", err)
+		}
+		done()
+	}
+	c.refs[key] = ref
+	return ref, nil
+}
+
+// parseProviderURL reads "dubbo://host:port[/path][?params]".
+func parseProviderURL(s, iface string) (*registry.URL, error) {
+	if !strings.Contains(s, "://") {
+		s = "dubbo://" + s
+	}
+	u, err := registry.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("pulse: bad provider URL %q: %w", s, err)
+	}
+	if u.Protocol != "dubbo" {
+		return nil, fmt.Errorf("pulse: provider URL %q: only dubbo:// is supported", s)
+	}
+	if u.Port == 0 {
+		u.Port = 20880
+	}
+	if u.Path == "" {
+		u.Path = iface
+	}
+	return &u, nil
+}
+
+// strategy returns the cluster strategy for a call configuration.
+func (r *reference) strategy(cc callConfig) (cluster.Strategy, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if s, ok := r.strats[cc]; ok {
+		return s, nil
+	}
+	lb, err := loadbalance.New(cc.loadBalance)
+	if err != nil {
+		return nil, err
+	}
+	s, err := cluster.New(r.dir, cluster.WithStrategy(cc.cluster), cluster.WithBalancer(lb),
+		cluster.WithRetries(cc.retries), cluster.WithIdempotent(cc.idempotent), cluster.WithLogger(r.log))
+	if err != nil {
+		return nil, err
+	}
+	r.strats[cc] = s
+	return s, nil
+}
+
+// call runs one invocation through the reference's cluster strategy and
+// turns the outcome into a value or a *Error.
+func (c *Client) call(ctx context.Context, ref *reference, inv *dubbo.Invocation) (any, error) {
+	method := inv.Method
+	if g, ok := genericMethod(inv); ok {
+		method = g
+	}
+	cc := ref.cfg.callFor(method)
+	inv.DubboVersion = dubbo.DefaultDubboVersion
+	inv.Path = ref.iface
+	inv.Version = ref.cfg.version
+	if inv.Version == "" {
+		inv.Version = "0.0.0"
+	}
+	att := map[string]any{}
+	for k, v := range OutgoingAttachments(ctx) {
+		att[k] = v
+	}
+	for k, v := range inv.Attachments {
+		att[k] = v
+	}
+	att["path"] = ref.iface
+	att["interface"] = ref.iface
+	att["version"] = inv.Version
+	if ref.cfg.group != "" {
+		att["group"] = ref.cfg.group
+	}
+	timeout := cc.timeout
+	if dl, ok := ctx.Deadline(); ok {
+		if left := time.Until(dl); left < timeout {
+			timeout = left
+		}
+	}
+	att["timeout"] = strconv.FormatInt(max(timeout.Milliseconds(), 1), 10)
+	inv.Attachments = att
+
+	strat, err := ref.strategy(cc)
+	if err != nil {
+		return nil, &Error{Code: CodeUnknown, Service: ref.iface, Method: method, Message: err.Error(), cause: err}
+	}
+	res, err := strat.Invoke(ctx, inv)
+	if err != nil {
+		return nil, callError(ref.iface, method, err)
+	}
+	if b := replyBoxOf(ctx); b != nil {
+		for k, v := range res.Attachments {
+			b.set(k, v)
+		}
+	}
+	if res.Exception != nil {
+		return nil, exceptionError(ref.iface, method, res.Exception)
+	}
+	return res.Value, nil
+}
+
+// callError turns a strategy's failure into a *Error naming the call.
+func callError(iface, method string, err error) error {
+	var pe *Error
+	if errors.As(err, &pe) {
+		out := *pe
+		out.Service, out.Method = iface, method
+		out.cause = err // the strategy's error, which unwraps to pe
+		return &out
+	}
+	e := &Error{Service: iface, Method: method, Message: err.Error(), cause: err}
+	switch {
+	case errors.Is(err, cluster.ErrNoProvider):
+		e.Code = CodeNoProvider
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, cluster.ErrTimeout):
+		e.Code = CodeTimeout
+	case errors.Is(err, context.Canceled):
+		e.Code = CodeCanceled
+	case errors.Is(err, cluster.ErrConnectionLost), errors.Is(err, cluster.ErrUnavailable):
+		e.Code = CodeConnectionLost
+	}
+	return e
+}
+
+// exceptionError turns a provider's exception into a *Error that keeps the
+// Java class name and message.
+func exceptionError(iface, method string, ex error) error {
+	e := &Error{Code: CodeException, Service: iface, Method: method, Message: ex.Error(), cause: ex}
+	var je *dubbo.JavaException
+	if errors.As(ex, &je) {
+		e.JavaClass, e.Message = je.JavaClass, je.Message
+		if je.JavaClass == "java.lang.NoSuchMethodException" {
+			e.Code = CodeUnknownMethod
+		}
+	}
+	return e
+}
+
+// Connection is the heartbeat view of one provider connection.
+type Connection struct {
+	Addr  string
+	State string        // connecting, ready, readonly, closed
+	RTT   time.Duration // latest heartbeat round trip (0: none yet)
+}
+
+// Connections lists the client's provider connections, sorted by address.
+func (c *Client) Connections() []Connection {
+	var out []Connection
+	for _, ex := range c.pool.all() {
+		for _, ci := range ex.Conns() {
+			out = append(out, Connection{Addr: ex.Addr(), State: ci.State.String(), RTT: ci.RTT})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Addr < out[j].Addr })
+	return out
+}
+
+// Close stops every reference and closes every connection and the registry.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	refs := c.refs
+	c.refs = map[string]*reference{}
+	c.mu.Unlock()
+	for _, r := range refs {
+		if r.cancel != nil {
+			r.cancel()
+		}
+		r.dir.Close()
+	}
+	c.pool.close()
+	if c.reg != nil {
+		return c.reg.Close()
+	}
+	return nil
+}
+
+// parseRegistry reads "etcd://h:p[,h:p]" into endpoints.
+func parseRegistry(spec string) ([]string, error) {
+	rest, ok := strings.CutPrefix(spec, "etcd://")
+	if !ok {
+		return nil, fmt.Errorf("pulse: registry %q: want etcd://host:port[,host:port] or none", spec)
+	}
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		rest = rest[:i]
+	}
+	var eps []string
+	for _, hp := range strings.Split(rest, ",") {
+		hp = strings.TrimSpace(hp)
+		if hp == "" {
+			continue
+		}
+		if _, err := url.Parse("http://" + hp); err != nil {
+			return nil, fmt.Errorf("pulse: registry %q: bad endpoint %q", spec, hp)
+		}
+		eps = append(eps, hp)
+	}
+	if len(eps) == 0 {
+		return nil, fmt.Errorf("pulse: registry %q: no endpoints", spec)
+	}
+	return eps, nil
+}

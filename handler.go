@@ -1,0 +1,172 @@
+package pulse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/pulse-rpc/pulse/exchange"
+	"github.com/pulse-rpc/pulse/internal/service"
+	"github.com/pulse-rpc/pulse/protocol/dubbo"
+	"github.com/pulse-rpc/pulse/serialization"
+)
+
+// handle serves one call request: decode, find the service and method, call
+// it, encode the result. It is the exchange.Handler of the Server.
+func (s *Server) handle(ctx context.Context, req *exchange.Request) *exchange.Response {
+	if serialization.ID(req.Serialization) != serialization.Hessian2 {
+		return errorResponse(req, exchange.StatusBadRequest,
+			fmt.Sprintf("unsupported serialization id %d: Pulse speaks hessian2 (2)", req.Serialization))
+	}
+	inv, err := dubbo.DecodeRequest(req.Body, dubbo.WithPayloadLimit(s.cfg.payloadLimit))
+	if err != nil {
+		s.cfg.logger.Warn("pulse: bad request body", "err", err)
+		return errorResponse(req, exchange.StatusBadRequest, "pulse: cannot decode the request: "+err.Error())
+	}
+	group, _ := inv.Attachments["group"].(string)
+	e := s.lookup(inv.Path, inv.Version, group)
+	if e == nil {
+		return errorResponse(req, exchange.StatusServiceNotFound, fmt.Sprintf(
+			"Not found exported service: %s in %s (pulse)", serviceKey(group, inv.Path, inv.Version), s.exportedKeys()))
+	}
+
+	callCtx := withIncoming(ctx, Attachments(inv.Attachments))
+	box := &replyBox{}
+	callCtx = context.WithValue(callCtx, replyKey{}, box)
+	if d := deadlineFrom(inv.Attachments); d > 0 {
+		var cancel context.CancelFunc
+		callCtx, cancel = context.WithTimeout(callCtx, d)
+		defer cancel()
+	}
+
+	var value any
+	switch inv.Method {
+	case "$echo":
+		if len(inv.Arguments) == 1 {
+			value = inv.Arguments[0]
+		}
+	case "$invoke", "$invokeAsync":
+		value, err = invokeGeneric(callCtx, e.svc, inv)
+	default:
+		var m *service.Method
+		m, err = e.svc.Lookup(inv.Method, strings.Join(inv.ParameterTypes, ""), len(inv.Arguments))
+		if err == nil {
+			value, err = m.Call(callCtx, inv.Arguments)
+		}
+	}
+	res := &dubbo.Result{Value: value, Attachments: box.take()}
+	if err != nil {
+		res.Value = nil
+		res.Exception = javaException(err)
+		var pe *service.PanicError
+		if errors.As(err, &pe) {
+			s.cfg.logger.Error("pulse: provider method panicked", "service", inv.Path, "method", inv.Method,
+				"panic", pe.Value, "stack", string(pe.Stack))
+		}
+	}
+	body, err := dubbo.EncodeResponse(nil, res, inv.DubboVersion)
+	if err != nil {
+		s.cfg.logger.Warn("pulse: cannot encode a result", "service", inv.Path, "method", inv.Method, "err", err)
+		return errorResponse(req, exchange.StatusServiceError, "pulse: cannot encode the result: "+err.Error())
+	}
+	return &exchange.Response{ID: req.ID, Status: exchange.StatusOK, Serialization: req.Serialization, Body: body}
+}
+
+// invokeGeneric serves Java's GenericService.$invoke(method, types, args):
+// arguments arrive as maps for POJOs and the result goes back generalized.
+func invokeGeneric(ctx context.Context, svc *service.Service, inv *dubbo.Invocation) (any, error) {
+	if len(inv.Arguments) != 3 {
+		return nil, fmt.Errorf("generic call with %d arguments, want 3", len(inv.Arguments))
+	}
+	name, _ := inv.Arguments[0].(string)
+	var types []string
+	if inv.Arguments[1] != nil {
+		v, err := service.Convert(inv.Arguments[1], typeOfStrings)
+		if err != nil {
+			return nil, fmt.Errorf("generic call: parameter types: %w", err)
+		}
+		types = v.Interface().([]string)
+	}
+	var args []any
+	if inv.Arguments[2] != nil {
+		v, err := service.Convert(inv.Arguments[2], typeOfAnys)
+		if err != nil {
+			return nil, fmt.Errorf("generic call: arguments: %w", err)
+		}
+		args = v.Interface().([]any)
+	}
+	descs := make([]string, len(types))
+	for i, t := range types {
+		d, err := typeDescriptor(t)
+		if err != nil {
+			return nil, fmt.Errorf("generic call: %w", err)
+		}
+		descs[i] = d
+	}
+	m, err := svc.Lookup(name, strings.Join(descs, ""), len(args))
+	if err != nil {
+		return nil, err
+	}
+	v, err := m.Call(ctx, args)
+	if err != nil {
+		return nil, err
+	}
+	return service.Generalize(v), nil
+}
+
+// javaException turns a method's error into the exception its Java caller
+// receives: the class a *pulse.Error or a *dubbo.JavaException names, else
+// java.lang.RuntimeException with the error's text. A call to a method the
+// service lacks becomes java.lang.NoSuchMethodException.
+func javaException(err error) error {
+	var pe *Error
+	if errors.As(err, &pe) && pe.JavaClass != "" {
+		return &dubbo.JavaException{JavaClass: pe.JavaClass, Message: pe.Message}
+	}
+	var je *dubbo.JavaException
+	if errors.As(err, &je) {
+		return je
+	}
+	if errors.Is(err, service.ErrUnknownMethod) {
+		return &dubbo.JavaException{JavaClass: "java.lang.NoSuchMethodException", Message: err.Error()}
+	}
+	var n dubbo.JavaClassNamer
+	if errors.As(err, &n) && n.JavaClassName() != "" {
+		return &dubbo.JavaException{JavaClass: n.JavaClassName(), Message: err.Error()}
+	}
+	var ae *service.ArgumentError
+	if errors.As(err, &ae) {
+		return &dubbo.JavaException{JavaClass: "java.lang.IllegalArgumentException", Message: err.Error()}
+	}
+	return &dubbo.JavaException{JavaClass: dubbo.DefaultExceptionClass, Message: err.Error()}
+}
+
+func (s *Server) exportedKeys() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	keys := make([]string, 0, len(s.services))
+	for k := range s.services {
+		keys = append(keys, k)
+	}
+	return "[" + strings.Join(keys, ", ") + "]"
+}
+
+// errorResponse answers with a status and a message (a hessian string, as
+// Java writes error responses).
+func errorResponse(req *exchange.Request, st exchange.Status, msg string) *exchange.Response {
+	return &exchange.Response{ID: req.ID, Status: st, Serialization: req.Serialization,
+		Body: dubbo.EncodeErrorMessage(nil, msg)}
+}
+
+// readStatusMessage reads the error message of a non-OK response.
+func readStatusMessage(resp *exchange.Response) string {
+	if len(resp.Body) == 0 {
+		return ""
+	}
+	msg, err := dubbo.DecodeErrorMessage(resp.Body)
+	if err != nil {
+		return fmt.Sprintf("(unreadable message: %v)", err)
+	}
+	return msg
+}

@@ -1,0 +1,206 @@
+package pulse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/pulse-rpc/pulse/cluster"
+	"github.com/pulse-rpc/pulse/exchange"
+	"github.com/pulse-rpc/pulse/protocol/dubbo"
+	"github.com/pulse-rpc/pulse/registry"
+	"github.com/pulse-rpc/pulse/serialization"
+)
+
+// conns shares one exchange.Client per provider address among every service
+// a Client refers, as Java Dubbo shares one connection per address.
+type conns struct {
+	opts []exchange.ClientOption
+
+	mu     sync.Mutex
+	byAddr map[string]*sharedConn
+	closed bool
+}
+
+type sharedConn struct {
+	ex   *exchange.Client
+	refs int
+}
+
+func (c *conns) acquire(addr string) (*exchange.Client, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, exchange.ErrClosed
+	}
+	if sc, ok := c.byAddr[addr]; ok {
+		sc.refs++
+		return sc.ex, nil
+	}
+	ex, err := exchange.NewClient(addr, c.opts...)
+	if err != nil {
+		return nil, err
+	}
+	c.byAddr[addr] = &sharedConn{ex: ex, refs: 1}
+	return ex, nil
+}
+
+func (c *conns) release(addr string) {
+	c.mu.Lock()
+	sc, ok := c.byAddr[addr]
+	if ok {
+		sc.refs--
+		if sc.refs > 0 {
+			ok = false
+		} else {
+			delete(c.byAddr, addr)
+		}
+	}
+	c.mu.Unlock()
+	if ok {
+		sc.ex.Close()
+	}
+}
+
+func (c *conns) all() []*exchange.Client {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]*exchange.Client, 0, len(c.byAddr))
+	for _, sc := range c.byAddr {
+		out = append(out, sc.ex)
+	}
+	return out
+}
+
+func (c *conns) close() {
+	c.mu.Lock()
+	c.closed = true
+	all := c.byAddr
+	c.byAddr = map[string]*sharedConn{}
+	c.mu.Unlock()
+	for _, sc := range all {
+		sc.ex.Close()
+	}
+}
+
+// invoker adapts a shared exchange connection to cluster.Invoker for one
+// provider URL.
+type invoker struct {
+	url     registry.URL
+	ex      *exchange.Client
+	pool    *conns
+	limit   int
+	once    sync.Once
+	onClose func()
+}
+
+func (p *conns) dial(u registry.URL, limit int) (cluster.Invoker, error) {
+	ex, err := p.acquire(u.Address())
+	if err != nil {
+		return nil, err
+	}
+	return &invoker{url: u, ex: ex, pool: p, limit: limit}, nil
+}
+
+func (i *invoker) URL() *registry.URL { return &i.url }
+
+func (i *invoker) Available() bool { return i.ex.State() == exchange.StateReady }
+
+// Health reports the heartbeat view of the connection.
+func (i *invoker) Health() cluster.Health {
+	var h cluster.Health
+	for _, c := range i.ex.Conns() {
+		if c.State == exchange.StateReady && (h.RTT == 0 || c.RTT < h.RTT) {
+			h.RTT = c.RTT
+		}
+	}
+	return h
+}
+
+func (i *invoker) Close() error {
+	i.once.Do(func() { i.pool.release(i.url.Address()) })
+	return nil
+}
+
+// Invoke encodes the invocation, sends it and decodes the result.
+func (i *invoker) Invoke(ctx context.Context, inv *dubbo.Invocation) (*dubbo.Result, error) {
+	body, err := dubbo.EncodeRequest(nil, inv)
+	if err != nil {
+		return nil, &Error{Code: CodeUnknown, Service: inv.Path, Method: inv.Method, Message: err.Error(), cause: err}
+	}
+	if i.limit > 0 && len(body) > i.limit {
+		return nil, &Error{Code: CodePayloadTooLarge, Service: inv.Path, Method: inv.Method,
+			Message: fmt.Sprintf("request of %d bytes over the payload limit of %d", len(body), i.limit)}
+	}
+	if d := deadlineFrom(inv.Attachments); d > 0 {
+		// Each attempt gets the call's timeout, as in Java: a retry on
+		// another provider starts a fresh one.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	resp, err := i.ex.Call(ctx, &exchange.Request{TwoWay: true, Serialization: byte(serialization.Hessian2), Body: body})
+	if err != nil {
+		return nil, exchangeError(err)
+	}
+	if resp.Status != exchange.StatusOK {
+		return nil, statusError(resp)
+	}
+	res, err := dubbo.DecodeResponse(resp.Body, dubbo.WithPayloadLimit(i.limit))
+	if err != nil {
+		return nil, &Error{Code: CodeUnknown, Service: inv.Path, Method: inv.Method,
+			Message: "cannot decode the response: " + err.Error(), cause: err}
+	}
+	return res, nil
+}
+
+// exchangeError maps an exchange failure to a Pulse error that the cluster
+// strategy classifies as the cluster package doc says.
+func exchangeError(err error) error {
+	switch {
+	case errors.Is(err, exchange.ErrNotReady), errors.Is(err, exchange.ErrClosed):
+		return &Error{Code: CodeConnectionLost, Message: err.Error(), cause: joinCause(err, cluster.ErrUnavailable)}
+	case errors.Is(err, exchange.ErrTimeout):
+		return &Error{Code: CodeTimeout, Message: err.Error(), cause: joinCause(err, cluster.ErrTimeout)}
+	case errors.Is(err, exchange.ErrConnectionLost):
+		return &Error{Code: CodeConnectionLost, Message: err.Error(), cause: joinCause(err, cluster.ErrConnectionLost)}
+	case errors.Is(err, exchange.ErrPayloadTooLarge):
+		return &Error{Code: CodePayloadTooLarge, Message: err.Error(), cause: err}
+	case errors.Is(err, context.Canceled):
+		return &Error{Code: CodeCanceled, Message: err.Error(), cause: err}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &Error{Code: CodeTimeout, Message: err.Error(), cause: err}
+	}
+	return &Error{Code: CodeUnknown, Message: err.Error(), cause: err}
+}
+
+// joinCause keeps the exchange error and adds the cluster class for errors.Is.
+func joinCause(err, class error) error { return errors.Join(err, class) }
+
+// statusError maps a non-OK response to a Pulse error. Java peers answer an
+// unknown service with SERVICE_ERROR "Not found exported service" (2.7) or
+// BAD_REQUEST "Service not found:" (3.x, also for unknown methods and
+// mismatched parameter types), an oversized response with BAD_RESPONSE
+// "Data length too large".
+func statusError(resp *exchange.Response) error {
+	msg := readStatusMessage(resp)
+	e := &Error{Code: CodeUnknown, Message: fmt.Sprintf("%s: %s", resp.Status, msg),
+		cause: &exchange.StatusError{Status: resp.Status, Message: msg}}
+	switch {
+	case resp.Status == exchange.StatusServiceNotFound || strings.Contains(msg, "Not found exported service"):
+		e.Code = CodeUnknownService
+	case strings.Contains(msg, "Service not found:"):
+		e.Code = CodeUnknownMethod
+	case strings.Contains(msg, "too large") || strings.Contains(msg, "payload"):
+		e.Code = CodePayloadTooLarge
+	case resp.Status == exchange.StatusServerTimeout || resp.Status == exchange.StatusClientTimeout:
+		e.Code = CodeTimeout
+	case resp.Status == exchange.StatusServerError && strings.Contains(msg, "shutting down"):
+		// A provider draining after READONLY: the call never ran; go elsewhere.
+		e.Code = CodeConnectionLost
+		e.cause = errors.Join(e.cause, cluster.ErrUnavailable)
+	}
+	return e
+}

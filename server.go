@@ -1,0 +1,261 @@
+package pulse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/pulse-rpc/pulse/exchange"
+	"github.com/pulse-rpc/pulse/internal/service"
+	"github.com/pulse-rpc/pulse/registry"
+)
+
+// Server exports Go services to Dubbo consumers (Java, dubbo-go, Node,
+// Pulse) over the Dubbo 2 TCP protocol.
+//
+//	srv := pulse.NewServer(pulse.WithAddress(":20880"))
+//	err := srv.Register("org.apache.dubbo.samples.api.GreetingsService", greetings{})
+//	err = srv.Serve(ctx) // until ctx ends, then a graceful shutdown
+type Server struct {
+	cfg serverConfig
+
+	mu       sync.Mutex
+	services map[string]*exported // by service key: group/path:version
+	started  bool
+	ex       *exchange.Server
+	ready    chan struct{}
+}
+
+// exported is one registered service.
+type exported struct {
+	svc            *service.Service
+	iface          string
+	version, group string
+}
+
+// NewServer returns a Server; nothing listens until Serve.
+func NewServer(opts ...ServerOption) *Server {
+	cfg := serverConfig{common: defaultCommon(), address: DefaultAddress, shutdownWait: DefaultShutdownWait}
+	for _, o := range opts {
+		o.applyServer(&cfg)
+	}
+	return &Server{cfg: cfg, services: map[string]*exported{}, ready: make(chan struct{})}
+}
+
+// serviceKey is Java's group/path:version, with version "0.0.0" as none.
+func serviceKey(group, path, version string) string {
+	if version == "0.0.0" {
+		version = ""
+	}
+	k := path
+	if group != "" {
+		k = group + "/" + k
+	}
+	if version != "" {
+		k += ":" + version
+	}
+	return k
+}
+
+// Register exports impl as the Java interface iface. Every exported method of
+// impl is served (see MethodName, ParamTypes and Exclude for the rules'
+// exceptions). Register fails, naming the method and type, when a method
+// cannot be served; it must be called before Serve.
+func (s *Server) Register(iface string, impl any, opts ...ServiceOption) error {
+	sc := newServiceConfig(nil, opts)
+	types := map[string][]string{}
+	for goName, javaTypes := range sc.types {
+		descs := make([]string, len(javaTypes))
+		for i, jt := range javaTypes {
+			d, err := typeDescriptor(jt)
+			if err != nil {
+				return fmt.Errorf("pulse: cannot register %s: method %s: %w", iface, goName, err)
+			}
+			descs[i] = d
+		}
+		types[goName] = descs
+	}
+	svc, err := service.New(iface, impl, service.Options{Names: sc.names, Types: types, Exclude: sc.exclude,
+		Describe: describe})
+	if err != nil {
+		return err
+	}
+	for _, m := range svc.All() {
+		for _, t := range m.ParamTypes {
+			registerPOJOs(t)
+		}
+		if m.Result != nil {
+			registerPOJOs(m.Result)
+		}
+	}
+	key := serviceKey(sc.group, iface, sc.version)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started {
+		return fmt.Errorf("pulse: cannot register %s: the server is already serving", iface)
+	}
+	if _, dup := s.services[key]; dup {
+		return fmt.Errorf("pulse: cannot register %s: already registered (group %q, version %q)", iface, sc.group, sc.version)
+	}
+	s.services[key] = &exported{svc: svc, iface: iface, version: sc.version, group: sc.group}
+	return nil
+}
+
+// Ready is closed once Serve listens and has registered the services in the
+// registry, if any.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// Addr returns the address the server listens on (nil before it listens).
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ex == nil {
+		return nil
+	}
+	return s.ex.Addr()
+}
+
+// Serve listens, registers the services in the registry (if one was given)
+// and serves until ctx ends. Then it shuts down gracefully: it sends READONLY
+// to every connected client (they stop sending new calls here at once),
+// removes its URLs from the registry, waits for calls in flight (at most the
+// shutdown wait), and closes. It returns nil after a graceful shutdown.
+func (s *Server) Serve(ctx context.Context) error {
+	s.mu.Lock()
+	if s.started {
+		s.mu.Unlock()
+		return errors.New("pulse: Serve called twice")
+	}
+	s.started = true
+	if len(s.services) == 0 {
+		s.mu.Unlock()
+		return errors.New("pulse: no services registered")
+	}
+	s.mu.Unlock()
+
+	reg, err := openRegistry(ctx, s.cfg.registry, s.cfg.logger)
+	if err != nil {
+		return err
+	}
+	if reg != nil {
+		defer reg.Close()
+	}
+	ex, err := exchange.Listen(s.cfg.address, exchange.HandlerFunc(s.handle),
+		exchange.WithHeartbeat(exchange.Heartbeat{Interval: s.cfg.heartbeat, Timeout: s.cfg.hbTimeout()}),
+		exchange.WithPayloadLimit(s.cfg.payloadLimit),
+		exchange.WithLogger(s.cfg.logger))
+	if err != nil {
+		return fmt.Errorf("pulse: listen %s: %w", s.cfg.address, err)
+	}
+	s.mu.Lock()
+	s.ex = ex
+	s.mu.Unlock()
+
+	var urls []registry.URL
+	if reg != nil {
+		urls = s.providerURLs(ex.Addr())
+		for _, u := range urls {
+			if err := reg.Register(ctx, u); err != nil && ctx.Err() == nil {
+				ex.Close()
+				return fmt.Errorf("pulse: register %s: %w", u.Path, err)
+			}
+		}
+	}
+	s.cfg.logger.Info("pulse: serving", "addr", ex.Addr().String(), "services", len(s.services))
+	close(s.ready)
+	<-ctx.Done()
+
+	// Graceful shutdown: READONLY first (Shutdown sends it before it starts
+	// waiting), then unregister, then drain, then close.
+	wait, cancel := context.WithTimeout(context.Background(), s.cfg.shutdownWait)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- ex.Shutdown(wait) }()
+	if reg != nil {
+		for _, u := range urls {
+			if err := reg.Unregister(wait, u); err != nil {
+				s.cfg.logger.Warn("pulse: unregister failed", "service", u.Path, "err", err)
+			}
+		}
+	}
+	if err := <-done; err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	s.cfg.logger.Info("pulse: stopped", "addr", ex.Addr().String())
+	return nil
+}
+
+// providerURLs builds the URLs Java Dubbo 2.7 would register for the services.
+func (s *Server) providerURLs(addr net.Addr) []registry.URL {
+	host, portStr, _ := net.SplitHostPort(addr.String())
+	port, _ := strconv.Atoi(portStr)
+	anyHost := false
+	if s.cfg.host != "" {
+		host = s.cfg.host
+	} else if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		anyHost = true
+		host = localIP()
+	}
+	var urls []registry.URL
+	for _, e := range s.services {
+		opts := []registry.URLOption{
+			registry.WithApplication(s.cfg.application),
+			registry.WithMethods(e.svc.Methods()...),
+			registry.WithSerialization("hessian2"),
+			registry.WithAnyHost(anyHost),
+		}
+		if e.version != "" {
+			opts = append(opts, registry.WithVersion(e.version))
+		}
+		if e.group != "" {
+			opts = append(opts, registry.WithGroup(e.group))
+		}
+		if s.cfg.heartbeat != DefaultHeartbeat {
+			opts = append(opts, registry.WithParam(registry.KeyHeartbeat, strconv.FormatInt(s.cfg.heartbeat.Milliseconds(), 10)))
+		}
+		urls = append(urls, registry.NewProviderURL(host, port, e.iface, opts...))
+	}
+	return urls
+}
+
+// localIP is the machine's first non-loopback IPv4 address, else 127.0.0.1.
+func localIP() string {
+	addrs, err := net.InterfaceAddrs()
+	if err == nil {
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
+				return n.IP.String()
+			}
+		}
+	}
+	return "127.0.0.1"
+}
+
+// lookup finds the exported service of an invocation.
+func (s *Server) lookup(path, version, group string) *exported {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.services[serviceKey(group, path, version)]
+}
+
+// deadlineFrom reads the caller's timeout attachment (ms, a string from Java
+// 3.x and dubbo-go, a number from others).
+func deadlineFrom(att map[string]any) time.Duration {
+	switch v := att["timeout"].(type) {
+	case string:
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
+			return time.Duration(n) * time.Millisecond
+		}
+	case int32:
+		return time.Duration(v) * time.Millisecond
+	case int64:
+		return time.Duration(v) * time.Millisecond
+	case int:
+		return time.Duration(v) * time.Millisecond
+	}
+	return 0
+}
