@@ -4,4 +4,59 @@
 // ids, pending calls and their timeouts, the heartbeat task on both sides and
 // reconnects. Bodies are opaque bytes plus a serialization id: this package
 // never decodes what a call carries.
+//
+// # Client
+//
+// A Client keeps one connection to its address (WithConnections for N) and
+// multiplexes calls on it by request id. Each connection has its own table
+// of pending calls. A call ends with its response, with its context
+// (CLIENT_TIMEOUT if it was never written, SERVER_TIMEOUT if it was: both
+// match ErrTimeout, and the pending entry is removed at once), or at once
+// with CHANNEL_INACTIVE (ErrConnectionLost) when its connection closes. A
+// response nobody waits for any more is dropped and logged at most every 10 s.
+//
+// Connected is not healthy: a connection is "connecting" until the peer has
+// sent something on it, and the Client sends a heartbeat as soon as it
+// connects to make it answer. Calls go only to "ready" connections; with
+// none, Call fails at once with ErrNotReady so that a caller with another
+// provider goes there (WaitReady waits). READONLY from the server makes the
+// connection "readonly": no new calls on it until a reconnect. State and
+// Watch report the Client's best connection state for the cluster layer.
+// Lost and expired connections are redialled with capped exponential backoff
+// and jitter until the Client is closed.
+//
+// # Server
+//
+// A Server answers heartbeats itself (byte for byte as Java: da bb 22 14
+// <id> 00 00 00 01 4e, the request's serialization id), ignores one-way
+// events, and runs every call request on its own goroutine through the
+// Handler. A broken frame whose header was readable is answered with
+// BAD_REQUEST before the connection closes. Shutdown sends READONLY to every
+// client, answers new calls with SERVER_ERROR so that clients fail over,
+// waits for calls in flight (bounded by its context) and closes.
+//
+// # Heartbeats
+//
+// Both sides run the policy of package exchange/internal/heartbeat from one
+// ticker per Client or Server (a third of the interval): a connection with
+// nothing read or nothing written for an interval gets a heartbeat, never
+// more than one per interval; a connection with nothing read for the timeout
+// is given up (the client reconnects, the server closes it and frees its
+// state). The server's turn comes half an interval after the client's, so
+// with a pinging client it never pings: one exchange per interval per idle
+// connection, none while calls flow. Defaults are Java's (60 s, 3 x).
+//
+// Pulse peers exchange health in heartbeats without a Java peer ever seeing
+// anything but the standard bodies. The decision: the request body stays
+// the standard null (0x4e), and a Pulse client marks its heartbeat in the
+// request id instead, whose top 32 bits read "PULS" (PulseHeartbeatClient).
+// Java and dubbo-go number requests upwards from 0, so their ids never
+// carry the mark, and they echo the id of a heartbeat they answer without
+// otherwise looking at it. A Pulse server consults its HeartbeatHandler
+// (default HealthHeartbeat: in-flight calls, connections, status) only for a
+// marked heartbeat; every other heartbeat is answered with the null body
+// whatever the handler says. A Pulse client reads health from the answer
+// with its HeartbeatClient; a Java server's null answer simply carries none.
+// No attachment, no extra event kind, no negotiation state. ConnInfo exposes
+// the latest heartbeat round trip and health of each connection.
 package exchange
