@@ -78,11 +78,29 @@ type clientHandler struct {
 func (h clientHandler) OnFrame(_ transport.Conn, f []byte) { h.w.deliver(f) }
 
 func BenchmarkEchoTransport(b *testing.B) {
-	for _, conc := range concurrencies {
-		b.Run(fmt.Sprintf("c=%d", conc), func(b *testing.B) {
-			l := listen(b, echo{})
+	variants := []struct {
+		name string
+		opts []transport.Option
+	}{
+		{"", nil},
+		{"nocork/", []transport.Option{transport.WithoutCork}},
+		{"direct/", []transport.Option{transport.WithDirectWrites}},
+	}
+	for _, v := range variants {
+		for _, conc := range concurrencies {
+			b.Run(fmt.Sprintf("%sc=%d", v.name, conc), func(b *testing.B) {
+				benchEchoTransport(b, conc, v.opts)
+			})
+		}
+	}
+}
+
+func benchEchoTransport(b *testing.B, conc int, opts []transport.Option) {
+	{
+		{
+			l := listen(b, echo{}, opts...)
 			w := newWaiters(conc)
-			c, err := transport.Dial(context.Background(), l.Addr().String(), frameLen, clientHandler{w: w})
+			c, err := transport.Dial(context.Background(), l.Addr().String(), frameLen, clientHandler{w: w}, opts...)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -97,7 +115,10 @@ func BenchmarkEchoTransport(b *testing.B) {
 				<-w[id]
 				return nil
 			})
-		})
+			if st, ok := transport.StatsOf(c); ok && st.Flushes > 0 {
+				b.ReportMetric(float64(st.Writes)/float64(st.Flushes), "writes/syscall")
+			}
+		}
 	}
 }
 

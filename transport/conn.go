@@ -11,6 +11,17 @@ import (
 	"github.com/pulse-rpc/pulse/transport/internal/tcpopt"
 )
 
+const (
+	// maxPending is how many bytes may queue behind a write in progress
+	// before writers wait.
+	maxPending = 4 << 20
+	// maxRounds is how many queued batches one caller writes for others
+	// before a fresh goroutine takes over.
+	maxRounds = 8
+	// keepBuffer is the largest queue buffer kept for reuse.
+	keepBuffer = 64 << 10
+)
+
 // conn is the Conn of both sides: a *net.TCPConn read by a getty session and
 // written directly (see the package doc for why writes bypass getty).
 type conn struct {
@@ -29,15 +40,28 @@ type conn struct {
 	framesIn  atomic.Uint64
 	bytesIn   atomic.Uint64
 	writes    atomic.Uint64
+	flushes   atomic.Uint64
 	bytesOut  atomic.Uint64
 
 	// Touched by the read goroutine only.
 	frame   []byte // the frame handed from Read to OnMessage
 	readErr error  // why Read refused the stream
 
-	wmu       sync.Mutex
-	wtimeout  time.Duration
-	wdeadline int64 // write deadline in force, unix nanos; under wmu
+	// Write side: see Write. All under wmu except wtimeout (fixed) and
+	// wdeadline (flusher only).
+	wmu        sync.Mutex
+	wcond      sync.Cond // writers waiting for the queue to shrink
+	wwaiting   int
+	flushing   bool   // a caller (or the corked read goroutine) owns the socket
+	corked     bool   // the read goroutine owns it for a batch of frames
+	direct     bool   // one syscall per Write, no queue (benchmarks)
+	nocork     bool   // never cork (benchmarks)
+	lastOfRead bool   // read goroutine: the frame in hand ends the read buffer
+	holdsCork  bool   // read goroutine: it corked the socket
+	wbuf       []byte // frames queued behind the flusher
+	wspare     []byte // the previous batch's buffer, reused
+	wtimeout   time.Duration
+	wdeadline  int64 // write deadline in force, unix nanos
 
 	closeOnce sync.Once
 	closing   atomic.Bool
@@ -57,44 +81,166 @@ func newConn(nc *net.TCPConn, o *options, fl FrameLen, h Handler, ln *Listener) 
 		remote:   nc.RemoteAddr(),
 		wtimeout: o.writeTimeout,
 		done:     make(chan struct{}),
+		direct:   o.directWrites,
+		nocork:   o.noCork || o.directWrites,
 	}
+	c.wcond.L = &c.wmu
 	now := time.Now().UnixNano()
 	c.lastRead.Store(now)
 	c.lastWrite.Store(now)
 	return c
 }
 
-// Write hands frames to the kernel in one write under the connection's write
-// lock, so that concurrent callers never interleave. A failed or partial
-// write closes the connection; the error is also reported to OnError.
+// Write hands frames to the kernel, whole and never interleaved with
+// another caller's. A caller that finds the socket free writes its own bytes
+// at once, without copying, and then writes whatever other callers queued
+// meanwhile; a caller that finds a write in progress appends its frames to
+// the queue and returns. So concurrent writers share one syscall per batch.
+// Queued bytes beyond maxPending make further callers wait. A failed or
+// partial write closes the connection and is reported to OnError; the
+// caller whose own bytes failed also gets the error.
 func (c *conn) Write(frames []byte) error {
 	if len(frames) == 0 {
 		return nil
 	}
+	if c.direct {
+		return c.writeDirect(frames)
+	}
 	c.wmu.Lock()
+	for c.flushing {
+		if c.closing.Load() {
+			c.wmu.Unlock()
+			return ErrClosed
+		}
+		if len(c.wbuf) < maxPending || c.corked {
+			c.wbuf = append(c.wbuf, frames...)
+			c.wmu.Unlock()
+			c.writes.Add(1)
+			return nil
+		}
+		c.wwaiting++
+		c.wcond.Wait()
+		c.wwaiting--
+	}
 	if c.closing.Load() {
 		c.wmu.Unlock()
 		return ErrClosed
 	}
+	c.flushing = true
+	c.wmu.Unlock()
+	if err := c.flush(frames); err != nil {
+		c.wmu.Lock()
+		c.flushing = false
+		c.wbuf = c.wbuf[:0]
+		if c.wwaiting > 0 {
+			c.wcond.Broadcast()
+		}
+		c.wmu.Unlock()
+		return err
+	}
+	c.writes.Add(1)
+	c.drain()
+	return nil
+}
+
+// writeDirect is the plain alternative kept for comparison in benchmarks:
+// one syscall per Write under the lock.
+func (c *conn) writeDirect(frames []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closing.Load() {
+		return ErrClosed
+	}
+	if err := c.flush(frames); err != nil {
+		return err
+	}
+	c.writes.Add(1)
+	return nil
+}
+
+// cork makes the read goroutine the flusher while it hands out the frames
+// of one read that holds more than one: writes made meanwhile, its own
+// answers included, queue up and leave in one syscall at uncork. It does
+// nothing if another caller is writing (that caller flushes the queue).
+func (c *conn) cork() {
+	c.wmu.Lock()
+	if !c.flushing && !c.closing.Load() {
+		c.flushing, c.corked = true, true
+		c.holdsCork = true
+	}
+	c.wmu.Unlock()
+}
+
+// uncork ends the batch: the read goroutine writes the queue and gives up
+// the flusher role.
+func (c *conn) uncork() {
+	if !c.holdsCork {
+		return
+	}
+	c.holdsCork = false
+	c.wmu.Lock()
+	c.corked = false
+	c.wmu.Unlock()
+	c.drain()
+}
+
+// drain writes what other callers queued while this one held the socket. It
+// is run by the current flusher; after maxRounds batches it hands the job to
+// a new goroutine so that one caller is not kept writing for others forever.
+func (c *conn) drain() {
+	for round := 0; ; round++ {
+		c.wmu.Lock()
+		if len(c.wbuf) == 0 || c.closing.Load() {
+			c.flushing = false
+			c.wbuf = c.wbuf[:0]
+			if c.wwaiting > 0 {
+				c.wcond.Broadcast()
+			}
+			c.wmu.Unlock()
+			return
+		}
+		if round == maxRounds {
+			c.wmu.Unlock()
+			go c.drain()
+			return
+		}
+		buf := c.wbuf
+		c.wbuf, c.wspare = c.wspare[:0], nil
+		if c.wwaiting > 0 {
+			c.wcond.Broadcast()
+		}
+		c.wmu.Unlock()
+		err := c.flush(buf)
+		c.wmu.Lock()
+		if cap(buf) <= keepBuffer {
+			c.wspare = buf[:0]
+		}
+		c.wmu.Unlock()
+		if err != nil {
+			// The queued callers have returned; the cause reaches OnError.
+			continue
+		}
+	}
+}
+
+// flush writes b with the write deadline; only the flusher calls it.
+func (c *conn) flush(b []byte) error {
 	now := time.Now().UnixNano()
 	if c.wtimeout > 0 && c.wdeadline-now < int64(c.wtimeout/2) {
 		// Move the deadline only when less than half of the timeout is
 		// left: one SetWriteDeadline per half period instead of per write.
 		dl := now + int64(c.wtimeout)
 		if err := c.nc.SetWriteDeadline(time.Unix(0, dl)); err != nil {
-			c.wmu.Unlock()
 			return c.writeFailed(err)
 		}
 		c.wdeadline = dl
 	}
-	_, err := c.nc.Write(frames)
-	c.wmu.Unlock()
-	if err != nil {
+	if _, err := c.nc.Write(b); err != nil {
 		return c.writeFailed(err)
 	}
 	c.lastWrite.Store(now)
-	c.writes.Add(1)
-	c.bytesOut.Add(uint64(len(frames)))
+	c.flushes.Add(1)
+	c.bytesOut.Add(uint64(len(b)))
 	return nil
 }
 
@@ -141,8 +287,9 @@ func (c *conn) String() string {
 type Stats struct {
 	FramesIn uint64 // whole frames handed to OnFrame
 	BytesIn  uint64 // bytes of those frames
-	Writes   uint64 // successful Write calls
-	BytesOut uint64 // bytes written by them
+	Writes   uint64 // Write calls written or queued
+	Flushes  uint64 // socket writes (one per batch of Write calls)
+	BytesOut uint64 // bytes handed to the kernel
 }
 
 // StatsOf returns the counters of a connection made by this package; ok is
@@ -156,6 +303,7 @@ func StatsOf(c Conn) (s Stats, ok bool) {
 		FramesIn: cc.framesIn.Load(),
 		BytesIn:  cc.bytesIn.Load(),
 		Writes:   cc.writes.Load(),
+		Flushes:  cc.flushes.Load(),
 		BytesOut: cc.bytesOut.Load(),
 	}, true
 }

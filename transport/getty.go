@@ -103,11 +103,14 @@ func (hk *hooks) Read(_ getty.Session, buf []byte) (any, int, error) {
 	case n > c.maxFrame:
 		err = &FrameSizeError{Len: n, Max: c.maxFrame}
 	case n == 0 || n > len(buf):
+		c.uncork()         // the batch ends where the buffered frames do
 		return nil, 0, nil // need more bytes
 	default:
 		c.frame = buf[:n:n]
+		c.lastOfRead = n == len(buf)
 		return c, n, nil
 	}
+	c.uncork() // answers already made leave before OnError's
 	c.readErr = err
 	return nil, 0, err
 }
@@ -138,7 +141,14 @@ func (hk *hooks) OnMessage(_ getty.Session, _ any) {
 	c.lastRead.Store(time.Now().UnixNano())
 	c.framesIn.Add(1)
 	c.bytesIn.Add(uint64(len(frame)))
+	last := c.lastOfRead
+	if !last && !c.nocork {
+		c.cork()
+	}
 	c.h.OnFrame(c, frame)
+	if last {
+		c.uncork()
+	}
 }
 
 // OnError runs on the read goroutine when it stops with an error. A frame or
@@ -166,6 +176,7 @@ func (hk *hooks) OnError(_ getty.Session, err error) {
 func (hk *hooks) OnClose(getty.Session) {
 	c := hk.c
 	c.shutdown(nil)
+	c.uncork()
 	c.h.OnClose(c)
 	if c.ln != nil {
 		c.ln.remove(c)

@@ -36,6 +36,10 @@ type options struct {
 	writeTimeout time.Duration
 	maxFrame     int
 	sock         tcpopt.Options
+
+	// Write-path variants, for benchmarks only (export_test.go).
+	directWrites bool
+	noCork       bool
 }
 
 func newOptions(opts []Option) options {

@@ -7,6 +7,48 @@
 // It knows nothing of requests or heartbeats: a frame is a byte slice whose
 // length the FrameLen function given by the layer above decides. No getty
 // type leaves this package.
+//
+// # Connections and getty
+//
+// Every accepted or dialed *net.TCPConn gets exactly one getty session,
+// which runs the read goroutine: it reads into getty's buffer, asks FrameLen
+// where the next frame ends and hands whole frames to Handler.OnFrame. Dial
+// opens one socket, bounded by its context and WithDialTimeout, and never
+// redials; getty's own client (which dials in a loop and reconnects by
+// itself) is not used, and getty's accept loop is replaced by one that backs
+// off when descriptors run out. getty v1.5.0 offers no exported way to wrap
+// a net.Conn, so its session constructor is reached by go:linkname (getty.go).
+//
+// getty's per-session cron is left harmless: OnCron does nothing and runs
+// once a minute, because liveness belongs to exchange, which checks every
+// connection's LastRead/LastWrite from one ticker. getty's read timeout is
+// not an error in getty (it just reads again), so idle connections are
+// never closed here; Close closes the socket, which wakes the reader at once.
+// getty logs through a process-wide logger, which this package routes to
+// slog.Default() at debug level.
+//
+// # Threading
+//
+// OnOpen runs before Dial returns (or in the accept loop), before any
+// OnFrame. OnFrame runs on the connection's read goroutine, one frame at a
+// time in arrival order, with no task pool between: a handler that must
+// block hands the work to its own goroutines. OnError, if any, then OnClose
+// run last on the same goroutine; OnError runs while the socket is still
+// open, so a last answer (a BAD_REQUEST) can be written from it.
+//
+// # Writes
+//
+// Write never goes through getty's WritePkg (which boxes, logs and sets a
+// deadline on every call); it writes to the socket directly. A caller that
+// finds the socket free writes its bytes at once, without copying; callers
+// that arrive meanwhile append to a queue and return, and the writing caller
+// sends the whole queue in one more syscall. While the read goroutine hands
+// out the frames of one read that held several, it owns the socket the same
+// way, so the answers made by inline handlers leave in one syscall at the
+// end of the batch ("handle on the read loop, flush once per read batch").
+// A nil error from Write therefore means "handed to the kernel or queued
+// behind a write in progress"; a later failure closes the connection and
+// reaches OnError, and Done tells the caller.
 package transport
 
 import (
@@ -23,7 +65,9 @@ type FrameLen func(buf []byte) (n int, err error)
 // Conn is one TCP connection, from a listener or a dialer.
 type Conn interface {
 	// Write sends one or more whole frames. It is safe for concurrent use;
-	// frames written by one call are never interleaved with another's.
+	// frames written by one call are never interleaved with another's. A nil
+	// error means the frames were handed to the kernel or queued behind a
+	// write in progress; a later failure closes the connection.
 	Write(frames []byte) error
 	// Close closes the connection; OnClose runs once.
 	Close() error

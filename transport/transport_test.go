@@ -420,3 +420,45 @@ func TestPanicInOnFrameClosesConn(t *testing.T) {
 		t.Fatalf("errors %v", rec.errs)
 	}
 }
+
+// Answers made while the read goroutine hands out the frames of one read
+// leave together: in order, and in fewer syscalls than frames.
+func TestAnswersOfOneReadShareASyscall(t *testing.T) {
+	srv := &echoRecorder{recorder: newRecorder()}
+	l := listen(t, srv)
+	nc := rawDial(t, l)
+	const n = 100
+	var stream, want []byte
+	for i := range n {
+		f := frame(fmt.Sprintf("%03d", i))
+		stream = append(stream, f...)
+	}
+	want = stream
+	if _, err := nc.Write(stream); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, len(want))
+	nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.ReadFull(nc, got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("echo stream differs:\n%q\n%q", got[:40], want[:40])
+	}
+	srv.mu.Lock()
+	sc := srv.conns[0]
+	srv.mu.Unlock()
+	var st transport.Stats
+	eventually(t, "counters", func() bool {
+		st, _ = transport.StatsOf(sc)
+		return st.BytesOut == uint64(len(want))
+	})
+	if st.Writes != n || st.Flushes >= n || st.BytesOut != uint64(len(want)) {
+		t.Fatalf("stats %+v: want %d writes in fewer syscalls", st, n)
+	}
+	t.Logf("%d answers in %d syscalls", st.Writes, st.Flushes)
+}
+
+type echoRecorder struct{ *recorder }
+
+func (e *echoRecorder) OnFrame(c transport.Conn, f []byte) { _ = c.Write(f) }
