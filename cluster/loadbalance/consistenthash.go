@@ -36,14 +36,13 @@ type consistentHash struct {
 	points map[string][]uint32 // virtual points per Key, kept for nodes still present
 }
 
-type point struct {
-	hash uint32
-	node int32
-}
-
+// hashPicker's ring holds one uint64 per virtual node: the point's hash in
+// the high half, the complement of the node's index in the low half, so that
+// among equal hashes the node put last sorts first and survives, as in
+// Java's TreeMap.
 type hashPicker struct {
 	base
-	ring []point
+	ring []uint64
 }
 
 func (c *consistentHash) Picker(nodes []*Node) Picker {
@@ -51,7 +50,7 @@ func (c *consistentHash) Picker(nodes []*Node) Picker {
 	p.init(nodes, c.o)
 	c.mu.Lock()
 	seen := make(map[string]bool, len(nodes))
-	p.ring = make([]point, 0, len(nodes)*(c.o.hashNodes/4)*4)
+	p.ring = make([]uint64, 0, len(nodes)*(c.o.hashNodes/4)*4)
 	for i, nd := range nodes {
 		pts, ok := c.points[nd.Key]
 		if !ok {
@@ -60,7 +59,7 @@ func (c *consistentHash) Picker(nodes []*Node) Picker {
 		}
 		seen[nd.Key] = true
 		for _, h := range pts {
-			p.ring = append(p.ring, point{hash: h, node: int32(i)})
+			p.ring = append(p.ring, uint64(h)<<32|uint64(^uint32(i)))
 		}
 	}
 	for k := range c.points {
@@ -69,17 +68,8 @@ func (c *consistentHash) Picker(nodes []*Node) Picker {
 		}
 	}
 	c.mu.Unlock()
-	// Java's TreeMap keeps the provider put last on a colliding point.
-	slices.SortStableFunc(p.ring, func(a, b point) int {
-		switch {
-		case a.hash < b.hash:
-			return -1
-		case a.hash > b.hash:
-			return 1
-		}
-		return 0
-	})
-	p.ring = slices.CompactFunc(p.ring, func(a, b point) bool { return a.hash == b.hash })
+	slices.Sort(p.ring)
+	p.ring = slices.CompactFunc(p.ring, func(a, b uint64) bool { return a>>32 == b>>32 })
 	return p
 }
 
@@ -141,20 +131,12 @@ func (p *hashPicker) Pick(inv *dubbo.Invocation, tried []*Node) int {
 		return len(p.nodes) - 1
 	}
 	h := Hash(HashKey(inv, p.o.hashArgs))
-	start, _ := slices.BinarySearchFunc(p.ring, h, func(pt point, h uint32) int {
-		switch {
-		case pt.hash < h:
-			return -1
-		case pt.hash > h:
-			return 1
-		}
-		return 0
-	})
+	start, _ := slices.BinarySearch(p.ring, uint64(h)<<32)
 	for level := range levels {
 		for k := range p.ring {
-			pt := p.ring[(start+k)%len(p.ring)]
-			if eligible(level, p.nodes[pt.node], tried) {
-				return int(pt.node)
+			i := int(^uint32(p.ring[(start+k)%len(p.ring)]))
+			if eligible(level, p.nodes[i], tried) {
+				return i
 			}
 		}
 	}
