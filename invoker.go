@@ -141,6 +141,16 @@ func (i *invoker) Invoke(ctx context.Context, inv *dubbo.Invocation) (*dubbo.Res
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
+	if i.ex.State() == exchange.StateConnecting {
+		// The directory offers a connecting provider only when none is
+		// ready (the first calls after Refer, or every provider down):
+		// wait for it within the attempt's time rather than fail at once.
+		if err := i.ex.WaitReady(ctx); err != nil {
+			return nil, &Error{Code: CodeConnectionLost, Service: inv.Path, Method: inv.Method,
+				Message: fmt.Sprintf("no connection to %s became ready: %v", i.url.Address(), err),
+				cause:   errors.Join(err, cluster.ErrUnavailable)}
+		}
+	}
 	resp, err := i.ex.Call(ctx, &exchange.Request{TwoWay: true, Serialization: byte(serialization.Hessian2), Body: body})
 	if err != nil {
 		return nil, exchangeError(err)

@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -145,10 +146,12 @@ func (c *child) signal(s syscall.Signal) {
 func (c *child) stop() error {
 	c.signal(syscall.SIGCONT)
 	c.signal(syscall.SIGTERM)
+	timer := time.NewTimer(10 * time.Second)
+	defer timer.Stop()
 	select {
 	case err := <-c.done:
 		return err
-	case <-time.After(10 * time.Second):
+	case <-timer.C:
 		c.kill()
 		return fmt.Errorf("%s did not stop in time", c.name)
 	}
@@ -188,7 +191,8 @@ func run() error {
 	}
 	defer cli.Close()
 	var greetings api.GreetingsService
-	opts := []pulse.ServiceOption{pulse.Timeout(callTimeout), pulse.Retries(2), pulse.LoadBalance("roundrobin")}
+	opts := []pulse.ServiceOption{pulse.Timeout(callTimeout), pulse.Retries(2), pulse.LoadBalance("roundrobin"),
+		pulse.Idempotent()}
 	if registry == "" {
 		opts = append(opts, pulse.URL("dubbo://"+a.addr, "dubbo://"+b.addr))
 	}
@@ -212,12 +216,16 @@ func run() error {
 				by = v
 			}
 			result := "ok  "
+			note := ""
+			if err == nil && took >= callTimeout {
+				note = "  (first try timed out on the frozen provider, retried)"
+			}
 			if err != nil {
 				failed++
 				result, by = "FAIL", err.Error()
 			}
-			fmt.Printf("%5.1fs  call %3d %s %-10s %6.1fms   %s\n", time.Since(start).Seconds(), calls, result, by,
-				float64(took.Microseconds())/1000, health(cli, names))
+			fmt.Printf("%5.1fs  call %3d %s %-10s %6.1fms   %s%s\n", time.Since(start).Seconds(), calls, result, by,
+				float64(took.Microseconds())/1000, health(cli, names), note)
 			time.Sleep(callEvery)
 		}
 	}
@@ -251,5 +259,6 @@ func health(cli *pulse.Client, names map[string]string) string {
 		}
 		parts = append(parts, s)
 	}
+	sort.Strings(parts)
 	return "[" + strings.Join(parts, " | ") + "]"
 }
