@@ -29,12 +29,12 @@ func Dial(ctx context.Context, addr string, frameLen FrameLen, h Handler, opts .
 	d := net.Dialer{KeepAlive: -1} // set by tcpopt below
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("transport: dial %s: %w", addr, err)
+		return nil, &DialError{Addr: addr, Err: err}
 	}
 	tc := nc.(*net.TCPConn)
 	if la, ra := tc.LocalAddr().(*net.TCPAddr), tc.RemoteAddr().(*net.TCPAddr); la.Port == ra.Port && la.IP.Equal(ra.IP) {
 		tc.Close()
-		return nil, fmt.Errorf("transport: dial %s: %w", addr, ErrSelfConnect)
+		return nil, &DialError{Addr: addr, Err: ErrSelfConnect}
 	}
 	if err := setSocketOptions(tc, &o); err != nil {
 		return nil, err
