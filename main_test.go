@@ -1,0 +1,13 @@
+package pulse
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/pulse-rpc/pulse/transport/transporttest"
+)
+
+// TestMain checks that no test leaves a goroutine behind (getty's own
+// process-wide timer goroutines excepted).
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m, transporttest.GoleakOptions()...) }
