@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -699,4 +701,101 @@ func TestHessianString(t *testing.T) {
 	if _, ok := readHessianString([]byte{0x05, 'a'}); ok {
 		t.Fatal("truncated string accepted")
 	}
+}
+
+func TestHandlerPanicAnswersServiceError(t *testing.T) {
+	s := startServer(t, HandlerFunc(func(ctx context.Context, req *Request) *Response { panic("boom") }))
+	c := startClient(t, s.Addr().String())
+	_, err := call(c, 5*time.Second, "x")
+	var se *StatusError
+	if !errors.As(err, &se) || se.Status != StatusServiceError || se.Message != "handler panicked: boom" {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestIdleHeartbeatsSeenByPeer counts, on the peer's side, the heartbeats
+// an idle Pulse client sends: one per interval at the most.
+func TestIdleHeartbeatsSeenByPeer(t *testing.T) {
+	const interval = 200 * time.Millisecond
+	p := dubbotest.NewProvider(t)
+	c := startClient(t, p.Addr(), fastHB)
+	start := time.Now()
+	time.Sleep(10 * interval)
+	fs := p.Frames()
+	took := time.Since(start)
+	n := 0
+	for i, f := range fs {
+		if !f.IsHeartbeat() {
+			t.Fatalf("frame %d is not a heartbeat", i)
+		}
+		if i > 0 && f.At.Sub(fs[i-1].At) < interval-20*time.Millisecond {
+			t.Fatalf("heartbeats %d and %d only %v apart", i-1, i, f.At.Sub(fs[i-1].At))
+		}
+		n++
+	}
+	if max := int(took/interval) + 2; n > max || n < 3 {
+		t.Fatalf("%d heartbeats in %v", n, took)
+	}
+	if c.pings.Load() != int64(n) {
+		t.Logf("client counted %d, peer %d (one in flight)", c.pings.Load(), n)
+	}
+}
+
+// TestChurnNoLeak opens and closes clients against one server, in sequence
+// and all at once: goroutines, open files and the server's connection state
+// come back to where they were.
+func TestChurnNoLeak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("churn")
+	}
+	s := startServer(t, echo(), fastHB)
+	addr := s.Addr().String()
+	baseG := runtime.NumGoroutine()
+	baseFD := openFDs()
+	cycle := func() error {
+		c, err := NewClient(addr, fastHB)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := c.WaitReady(ctx); err != nil {
+			return err
+		}
+		_, err = c.Call(ctx, &Request{Serialization: hessian2, Body: []byte("x")})
+		return err
+	}
+	for i := 0; i < 2000; i++ {
+		if err := cycle(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for i := 0; i < 200; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := cycle(); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "server state freed", func() bool { return s.nconns.Load() == 0 && s.sched.len() == 0 })
+	waitFor(t, 5*time.Second, "goroutines back to baseline", func() bool { return runtime.NumGoroutine() <= baseG+2 })
+	waitFor(t, 5*time.Second, "fds back to baseline", func() bool { return openFDs() <= baseFD+2 })
+}
+
+func openFDs() int {
+	es, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return 0
+	}
+	return len(es)
 }

@@ -3,6 +3,7 @@ package exchange
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"sync"
@@ -226,7 +227,7 @@ func (s *Server) serve(sc *serverConn, req *Request) {
 			defer stop()
 		}
 	}
-	resp := s.h.HandleRequest(ctx, req)
+	resp := s.handle(ctx, req)
 	if !req.TwoWay || !answered.CompareAndSwap(false, true) {
 		return
 	}
@@ -249,6 +250,18 @@ func (s *Server) serve(sc *serverConn, req *Request) {
 		return
 	}
 	sc.conn.Write(appendFrame(make([]byte, 0, HeaderLen+len(resp.Body)), ser, resp.Status, req.ID, resp.Body))
+}
+
+// handle runs the Handler; a panic becomes a SERVICE_ERROR answer, as Java
+// answers a handler's exception.
+func (s *Server) handle(ctx context.Context, req *Request) (resp *Response) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("exchange: handler panicked", "id", req.ID, "panic", r)
+			resp = &Response{Status: StatusServiceError, Body: appendHessianString(nil, fmt.Sprintf("handler panicked: %v", r))}
+		}
+	}()
+	return s.h.HandleRequest(ctx, req)
 }
 
 // flooding records a heartbeat from the peer and reports whether it has sent
