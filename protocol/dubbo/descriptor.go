@@ -238,6 +238,9 @@ func nextDescriptor(s string, i int) (int, error) {
 		if j < 2 {
 			return 0, fmt.Errorf("%w: unterminated class at %d", ErrBadDescriptor, i)
 		}
+		if strings.ContainsAny(s[i+1:i+j], ".[ ") {
+			return 0, fmt.Errorf("%w: bad class name at %d", ErrBadDescriptor, i)
+		}
 		return i + j + 1, nil
 	}
 	return 0, fmt.Errorf("%w: unexpected %q at %d", ErrBadDescriptor, s[i], i)
