@@ -184,6 +184,22 @@ func (c *conn) uncork() {
 	c.drain()
 }
 
+// waitFlushed lets a write in progress (which also sends what is queued,
+// such as a last answer written by OnError) finish before the socket is
+// closed. It waits only when writes have a deadline, so never for ever.
+func (c *conn) waitFlushed() {
+	if c.wtimeout <= 0 {
+		return
+	}
+	c.wmu.Lock()
+	for c.flushing && !c.closing.Load() {
+		c.wwaiting++
+		c.wcond.Wait()
+		c.wwaiting--
+	}
+	c.wmu.Unlock()
+}
+
 // drain writes what other callers queued while this one held the socket. It
 // is run by the current flusher; after maxRounds batches it hands the job to
 // a new goroutine so that one caller is not kept writing for others forever.

@@ -169,6 +169,7 @@ func (hk *hooks) OnError(_ getty.Session, err error) {
 		report = &IOError{Op: "read", Err: perrors.Cause(err)}
 	}
 	c.h.OnError(c, report)
+	c.waitFlushed()
 	c.shutdown(report)
 }
 
