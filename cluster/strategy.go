@@ -242,12 +242,20 @@ func (c *caller) Close() error { return nil }
 type failover struct{ *caller }
 
 func (f *failover) Invoke(ctx context.Context, inv *dubbo.Invocation) (*dubbo.Result, error) {
-	attempts := f.cfg.retries + 1
-	tried := make([]*loadbalance.Node, 0, attempts)
-	var keys []string
-	var last error
-	for a := range attempts {
-		if a > 0 && ctx.Err() != nil {
+	// The first attempt needs no list of tried providers: allocate it only
+	// for retries, so that a call that succeeds at once allocates nothing.
+	to, node, err := f.pick(inv, nil)
+	if err != nil {
+		return nil, f.fail(inv, nil, err)
+	}
+	res, err := f.call(ctx, to, node, inv)
+	if err == nil {
+		return res, nil
+	}
+	tried := []*loadbalance.Node{node}
+	last := err
+	for range f.cfg.retries {
+		if ctx.Err() != nil || !Retryable(last, f.cfg.idempotent) {
 			break
 		}
 		to, node, err := f.pick(inv, tried)
@@ -256,17 +264,21 @@ func (f *failover) Invoke(ctx context.Context, inv *dubbo.Invocation) (*dubbo.Re
 			break
 		}
 		tried = append(tried, node)
-		keys = append(keys, node.Key)
 		res, err := f.call(ctx, to, node, inv)
 		if err == nil {
 			return res, nil
 		}
 		last = err
-		if ctx.Err() != nil || !Retryable(err, f.cfg.idempotent) {
-			break
-		}
 	}
-	return nil, f.fail(inv, keys, last)
+	return nil, f.fail(inv, keysOf(tried), last)
+}
+
+func keysOf(nodes []*loadbalance.Node) []string {
+	keys := make([]string, len(nodes))
+	for i, n := range nodes {
+		keys[i] = n.Key
+	}
+	return keys
 }
 
 // failfast makes one attempt.

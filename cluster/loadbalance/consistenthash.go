@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/pulse-rpc/pulse/protocol/dubbo"
@@ -88,41 +87,45 @@ func virtualPoints(key string, nodes int) []uint32 {
 // HashKey is the string consistenthash hashes for inv: the chosen arguments,
 // each as Java's String.valueOf would write it, concatenated.
 func HashKey(inv *dubbo.Invocation, args []int) string {
-	if inv == nil {
-		return ""
-	}
-	var b strings.Builder
-	for _, i := range args {
-		if i >= 0 && i < len(inv.Arguments) {
-			writeJava(&b, inv.Arguments[i])
-		}
-	}
-	return b.String()
+	return string(appendKey(nil, inv, args))
 }
 
-func writeJava(b *strings.Builder, v any) {
+func appendKey(dst []byte, inv *dubbo.Invocation, args []int) []byte {
+	if inv == nil {
+		return dst
+	}
+	for _, i := range args {
+		if i >= 0 && i < len(inv.Arguments) {
+			dst = appendJava(dst, inv.Arguments[i])
+		}
+	}
+	return dst
+}
+
+func appendJava(dst []byte, v any) []byte {
 	switch x := v.(type) {
 	case nil:
-		b.WriteString("null")
+		return append(dst, "null"...)
 	case string:
-		b.WriteString(x)
+		return append(dst, x...)
 	case bool:
-		b.WriteString(strconv.FormatBool(x))
+		return strconv.AppendBool(dst, x)
 	case int:
-		b.WriteString(strconv.Itoa(x))
+		return strconv.AppendInt(dst, int64(x), 10)
 	case int64:
-		b.WriteString(strconv.FormatInt(x, 10))
+		return strconv.AppendInt(dst, x, 10)
 	case int32:
-		b.WriteString(strconv.FormatInt(int64(x), 10))
-	default:
-		fmt.Fprint(b, x)
+		return strconv.AppendInt(dst, int64(x), 10)
 	}
+	return fmt.Append(dst, v)
 }
 
 // Hash is the ring position of a key: the first four bytes of its md5,
 // little-endian, as Java's ConsistentHashSelector.hash(digest, 0).
-func Hash(key string) uint32 {
-	d := md5.Sum([]byte(key))
+func Hash(key string) uint32 { return hashBytes([]byte(key)) }
+
+func hashBytes(key []byte) uint32 {
+	d := md5.Sum(key)
 	return binary.LittleEndian.Uint32(d[:4])
 }
 
@@ -130,7 +133,8 @@ func (p *hashPicker) Pick(inv *dubbo.Invocation, tried []*Node) int {
 	if len(p.nodes) <= 1 {
 		return len(p.nodes) - 1
 	}
-	h := Hash(HashKey(inv, p.o.hashArgs))
+	var buf [64]byte
+	h := hashBytes(appendKey(buf[:0], inv, p.o.hashArgs))
 	start, _ := slices.BinarySearch(p.ring, uint64(h)<<32)
 	for level := range levels {
 		for k := range p.ring {

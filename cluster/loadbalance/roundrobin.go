@@ -101,6 +101,28 @@ func (p *rrPicker) Pick(inv *dubbo.Invocation, tried []*Node) int {
 	st := p.state(method)
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	if len(tried) == 0 && !t.methods {
+		// The common case, spelled out: available nodes, default weights.
+		total, best := int64(0), -1
+		for i, nd := range p.nodes {
+			if nd.State != nil && !nd.State.Available() {
+				continue
+			}
+			w := t.weight[i]
+			if st.weight[i] != w {
+				st.weight[i], st.current[i] = w, 0
+			}
+			st.current[i] += int64(w)
+			if best < 0 || st.current[i] > st.current[best] {
+				best = i
+			}
+			total += int64(w)
+		}
+		if best >= 0 {
+			st.current[best] -= total
+			return best
+		}
+	}
 	for level := range levels {
 		total, best := int64(0), -1
 		for i, nd := range p.nodes {
