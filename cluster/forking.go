@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 
 	"github.com/pulse-rpc/pulse/cluster/loadbalance"
 	"github.com/pulse-rpc/pulse/protocol/dubbo"
@@ -11,8 +12,17 @@ import (
 
 // forking sends the call to `forks` different providers at once and returns
 // the first success; the others are canceled through their context. For
-// latency-critical reads, at the cost of load.
-type forking struct{ *caller }
+// latency-critical reads, at the cost of load. Close waits for forks still
+// running after their call returned.
+type forking struct {
+	*caller
+	wg sync.WaitGroup
+}
+
+func (f *forking) Close() error {
+	f.wg.Wait()
+	return nil
+}
 
 type forkResult struct {
 	res *dubbo.Result
@@ -36,8 +46,10 @@ func (f *forking) Invoke(ctx context.Context, inv *dubbo.Invocation) (*dubbo.Res
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	out := make(chan forkResult, len(tos))
+	f.wg.Add(len(tos))
 	for i, to := range tos {
 		go func() {
+			defer f.wg.Done()
 			res, err := f.call(ctx, to, tried[i], inv)
 			out <- forkResult{res, err}
 		}()

@@ -157,7 +157,7 @@ func New(dir *Directory, opts ...Option) (Strategy, error) {
 	case Failback:
 		return newFailback(b), nil
 	case Forking:
-		return &forking{b}, nil
+		return &forking{caller: b}, nil
 	case Broadcast:
 		return &broadcast{b}, nil
 	}

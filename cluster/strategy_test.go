@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -35,7 +36,8 @@ func setup(t *testing.T, n int, prepare func(i int, f *fakeInvoker), opts ...Opt
 	for _, u := range urls { // in order, so fakes[i] is provider i+1
 		d.Add(u)
 	}
-	s, err := New(d, opts...)
+	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
+	s, err := New(d, append([]Option{WithLogger(logger)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,4 +399,38 @@ func TestStatsFeedLeastActive(t *testing.T) {
 	}
 	close(release)
 	wg.Wait()
+}
+
+// healthyFake reports heartbeat health, as the root package's invokers do.
+type healthyFake struct {
+	*fakeInvoker
+	health Health
+}
+
+func (h *healthyFake) Health() Health { return h.health }
+
+func TestInvokerHealthReachesBalancer(t *testing.T) {
+	var fakes []*fakeInvoker
+	d := NewDirectory("s", func(u *registry.URL) (Invoker, error) {
+		f := &fakeInvoker{url: u}
+		fakes = append(fakes, f)
+		h := &healthyFake{fakeInvoker: f, health: Health{RTT: 2 * time.Millisecond}}
+		if len(fakes) == 3 {
+			h.health = Health{RTT: 2 * time.Millisecond, Status: loadbalance.StatusFailing}
+		}
+		return h, nil
+	})
+	defer d.Close()
+	d.Add(provider(1), provider(2), provider(3))
+	s, _ := New(d)
+	defer s.Close()
+	for range 21_000 {
+		if _, err := s.Invoke(t.Context(), greet); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Weights 100:100:10 expect ~1,000 calls on the failing one.
+	if n := fakes[2].calls.Load(); n > 2000 || n == 0 {
+		t.Fatalf("provider reporting trouble got %d of 21000 calls, want ~1000", n)
+	}
 }
