@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,6 +149,10 @@ func TestGoldenEncodeRequest(t *testing.T) {
 	}{
 		{"java/req_sayhi.bin", javaInvocation(greetingsService, "sayHi", "pulse")},
 		{"java/req_getuser.bin", javaInvocation(userService, "getUser", "u1")},
+		// dubbo-go's requests are Java's layout with other values: Pulse
+		// writes the same bytes for the same invocation.
+		{"dubbogo/req_sayhi.bin", dubbogoInvocation(greetingsService, "sayHi", "pulse")},
+		{"dubbogo/req_getuser.bin", dubbogoInvocation(userService, "getUser", "u1")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -374,6 +379,285 @@ func TestGoldenEncodeResponse(t *testing.T) {
 			if !bytes.Equal(pulse, java) {
 				t.Fatalf("Pulse %x\n Java %x", pulse, java)
 			}
+		})
+	}
+}
+
+// TestGoldenEncodeUser: Pulse writes Java's User response except for the
+// order of the fields (named at the top of this file): same flag, same class
+// definition up to field order, same bytes for every field's value, same
+// attachments.
+func TestGoldenEncodeUser(t *testing.T) {
+	hessian2.Register(&goldenUser{})
+	for _, tt := range []struct{ file, peer string }{
+		{"java/resp_user.bin", oldPeer},
+		{"java/resp_user_att.bin", newPeer},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			java, _ := goldenBody(t, tt.file)
+			pulse, err := dubbo.EncodeResponse(nil, &dubbo.Result{Value: ada()}, tt.peer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameObjectUpToFieldOrder(t, pulse, java)
+		})
+	}
+}
+
+// sameObjectUpToFieldOrder compares two response bodies holding a result
+// flag, one object with a class definition, and optional attachments.
+func sameObjectUpToFieldOrder(t *testing.T, pulse, java []byte) {
+	t.Helper()
+	if bytes.Equal(pulse, java) {
+		return
+	}
+	p, err := parseObject(pulse, 1)
+	if err != nil {
+		t.Fatalf("Pulse body %x: %v", pulse, err)
+	}
+	j, err := parseObject(java, 1)
+	if err != nil {
+		t.Fatalf("Java body %x: %v", java, err)
+	}
+	if pulse[0] != java[0] || p.class != j.class {
+		t.Fatalf("flag/class: Pulse %#x %s, Java %#x %s", pulse[0], p.class, java[0], j.class)
+	}
+	if !reflect.DeepEqual(p.fields, j.fields) {
+		t.Fatalf("field values differ:\nPulse %v\n Java %v", p.fields, j.fields)
+	}
+	if !bytes.Equal(pulse[p.end:], java[j.end:]) {
+		t.Fatalf("after the object: Pulse %x, Java %x", pulse[p.end:], java[j.end:])
+	}
+	t.Logf("field order: Pulse %v, Java %v", p.order, j.order)
+}
+
+type object struct {
+	class  string
+	order  []string          // field names as the class definition lists them
+	fields map[string]string // field name -> hex of its value bytes
+	end    int
+}
+
+// parseObject reads a class definition ('C') and one instance of it ('`')
+// at b[i], with field values of the kinds the golden User holds: strings,
+// compact ints, dates and null.
+func parseObject(b []byte, i int) (object, error) {
+	var o object
+	if i >= len(b) || b[i] != 'C' {
+		return o, fmt.Errorf("offset %d: no class definition", i)
+	}
+	end, err := compactString(b, i+1)
+	if err != nil {
+		return o, err
+	}
+	o.class = stringAt(b, i+1, end)
+	i = end
+	if i >= len(b) || b[i] < 0x90 || b[i] > 0xbf {
+		return o, fmt.Errorf("offset %d: field count is not a compact int", i)
+	}
+	n := int(b[i]) - 0x90
+	i++
+	for range n {
+		end, err := compactString(b, i)
+		if err != nil {
+			return o, err
+		}
+		o.order = append(o.order, stringAt(b, i, end))
+		i = end
+	}
+	if i >= len(b) || b[i] != 0x60 {
+		return o, fmt.Errorf("offset %d: no instance of definition 0", i)
+	}
+	i++
+	o.fields = make(map[string]string, n)
+	for _, name := range o.order {
+		var end int
+		switch t := b[i]; {
+		case t == 'N':
+			end = i + 1
+		case t >= 0x80 && t <= 0xbf:
+			end = i + 1
+		case t == 0x4a:
+			end = i + 9
+		default:
+			end, err = compactString(b, i)
+			if err != nil {
+				return o, fmt.Errorf("field %s: %w", name, err)
+			}
+		}
+		if end > len(b) {
+			return o, fmt.Errorf("field %s runs past the end", name)
+		}
+		o.fields[name] = hex.EncodeToString(b[i:end])
+		i = end
+	}
+	o.end = i
+	return o, nil
+}
+
+// stringAt returns the content of the compact string b[start:end].
+func stringAt(b []byte, start, end int) string {
+	switch t := b[start]; {
+	case t <= 0x1f:
+		return string(b[start+1 : end])
+	case t == 'S':
+		return string(b[start+3 : end])
+	}
+	return string(b[start+2 : end])
+}
+
+// TestGoldenExceptionBytes: Pulse's exception bodies differ from Java's in
+// ways a Java reader does not see (it maps fields by name and skips unknown
+// ones); the test pins them so that a change is noticed:
+//
+//	Java  fields suppressedExceptions, stackTrace, cause, detailMessage;
+//	      suppressedExceptions = typed empty list java.util.Collections$EmptyList,
+//	      cause = a reference to the exception itself (Throwable's "not set").
+//	Pulse fields serialVersionUID, detailMessage, stackTrace,
+//	      suppressedExceptions, cause (dubbo-go-hessian2's registered class);
+//	      serialVersionUID, suppressedExceptions and cause are null.
+//
+// Both carry an empty java.lang.StackTraceElement[] and the detail message
+// as the same string bytes, and both read back to the same exception.
+func TestGoldenExceptionBytes(t *testing.T) {
+	const class, msg = "java.lang.IllegalArgumentException", "no user missing"
+	for _, tt := range []struct {
+		file string
+		peer string
+		kind dubbo.ResultKind
+	}{
+		{"java/resp_exception.bin", oldPeer, dubbo.ResultException},
+		{"java/resp_exception_att.bin", newPeer, dubbo.ResultExceptionWithAttachments},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			java, _ := goldenBody(t, tt.file)
+			res := &dubbo.Result{Exception: &dubbo.JavaException{JavaClass: class, Message: msg}}
+			pulse, err := dubbo.EncodeResponse(nil, res, tt.peer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pulse[0] != java[0] {
+				t.Fatalf("flag: Pulse %#x, Java %#x", pulse[0], java[0])
+			}
+			fields := func(b []byte) []string {
+				_, names, err := classDefinition(b, 1)
+				if err != nil {
+					t.Fatalf("%x: %v", b, err)
+				}
+				slices.Sort(names)
+				return names
+			}
+			if got, want := fields(pulse), []string{"cause", "detailMessage", "serialVersionUID", "stackTrace", "suppressedExceptions"}; !slices.Equal(got, want) {
+				t.Fatalf("Pulse fields %v, want %v", got, want)
+			}
+			if got, want := fields(java), []string{"cause", "detailMessage", "stackTrace", "suppressedExceptions"}; !slices.Equal(got, want) {
+				t.Fatalf("Java fields %v, want %v", got, want)
+			}
+			emptyTrace := []byte("\x1c[java.lang.StackTraceElement\x90")
+			for _, b := range [][]byte{pulse, java} {
+				if !bytes.Contains(b, hessian2.AppendString(nil, msg)) {
+					t.Fatalf("%x lacks the message", b)
+				}
+			}
+			if !bytes.Contains(pulse, append([]byte{'V'}, emptyTrace...)) {
+				t.Fatalf("Pulse %x lacks an empty typed StackTraceElement[]", pulse)
+			}
+			if !bytes.Contains(java, []byte("\x70\x1c[java.lang.StackTraceElement")) {
+				t.Fatalf("Java %x lacks an empty typed StackTraceElement[]", java)
+			}
+			// Whoever wrote the exception (Java, dubbo-go), Pulse passes it on
+			// in its one form.
+			for _, src := range []string{tt.file, strings.Replace(tt.file, "java/", "dubbogo/", 1)} {
+				in, _ := goldenBody(t, src)
+				got, err := dubbo.DecodeResponse(in)
+				if err != nil {
+					t.Fatal(err)
+				}
+				again, err := dubbo.EncodeResponse(nil, &dubbo.Result{Exception: got.Exception}, tt.peer)
+				if err != nil || !bytes.Equal(again, pulse) {
+					t.Fatalf("%s re-encoded: %x, %v\nwant %x", src, again, err, pulse)
+				}
+			}
+			for name, b := range map[string][]byte{"Pulse": pulse, "Java": java} {
+				got, err := dubbo.DecodeResponse(b)
+				if err != nil {
+					t.Fatalf("%s body: %v", name, err)
+				}
+				checkResult(t, got, wantResult{kind: tt.kind, class: class, message: msg, att: attFor(tt.peer)})
+			}
+		})
+	}
+}
+
+func attFor(peer string) map[string]any {
+	if peer == newPeer {
+		return dubboAtt
+	}
+	return nil
+}
+
+// classDefinition returns the class name and field names of the class
+// definition at b[i].
+func classDefinition(b []byte, i int) (string, []string, error) {
+	if i >= len(b) || b[i] != 'C' {
+		return "", nil, fmt.Errorf("offset %d: no class definition", i)
+	}
+	end, err := compactString(b, i+1)
+	if err != nil {
+		return "", nil, err
+	}
+	class := stringAt(b, i+1, end)
+	i = end
+	if i >= len(b) || b[i] < 0x90 || b[i] > 0xbf {
+		return "", nil, fmt.Errorf("offset %d: field count is not a compact int", i)
+	}
+	n := int(b[i]) - 0x90
+	i++
+	names := make([]string, 0, n)
+	for range n {
+		end, err := compactString(b, i)
+		if err != nil {
+			return "", nil, err
+		}
+		names = append(names, stringAt(b, i, end))
+		i = end
+	}
+	return class, names, nil
+}
+
+// TestGoldenDubboGoToJava: Pulse reads what dubbo-go writes and writes what
+// Java writes. dubbo-go's bodies carry a trailing null and use flags 0/1/2
+// whatever the caller; Pulse re-encodes the decoded result for the caller's
+// version and must produce Java's body.
+func TestGoldenDubboGoToJava(t *testing.T) {
+	hessian2.Register(&goldenUser{})
+	for _, tt := range []struct{ dubbogo, java, peer string }{
+		{"dubbogo/resp_string.bin", "java/resp_string.bin", oldPeer},
+		{"dubbogo/resp_string.bin", "java/resp_string_att.bin", newPeer},
+		{"dubbogo/resp_null.bin", "java/resp_null.bin", oldPeer},
+		{"dubbogo/resp_null.bin", "java/resp_null_att.bin", newPeer},
+		{"dubbogo/resp_user.bin", "java/resp_user.bin", oldPeer},
+		{"dubbogo/resp_user.bin", "java/resp_user_att.bin", newPeer},
+		{"dubbogo/resp_string_att.bin", "java/resp_string_att.bin", newPeer},
+		{"dubbogo/resp_null_att.bin", "java/resp_null_att.bin", newPeer},
+		{"dubbogo/resp_user_att.bin", "java/resp_user_att.bin", newPeer},
+	} {
+		t.Run(tt.dubbogo+"->"+tt.java, func(t *testing.T) {
+			in, _ := goldenBody(t, tt.dubbogo)
+			java, _ := goldenBody(t, tt.java)
+			res, err := dubbo.DecodeResponse(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Attachments = nil // Java adds dubbo=2.0.2 itself
+			pulse, err := dubbo.EncodeResponse(nil, res, tt.peer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.HasSuffix(pulse, []byte("NN")) || (len(pulse) > 0 && pulse[len(pulse)-1] == 'N' && java[len(java)-1] != 'N') {
+				t.Fatalf("Pulse copied dubbo-go's trailing null: %x", pulse)
+			}
+			sameObjectUpToFieldOrder(t, pulse, java)
 		})
 	}
 }
