@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pulse-rpc/pulse/cluster/breaker"
 	"github.com/pulse-rpc/pulse/cluster/loadbalance"
 	"github.com/pulse-rpc/pulse/protocol/dubbo"
 	"github.com/pulse-rpc/pulse/registry"
@@ -35,6 +36,10 @@ type Directory struct {
 
 	snap    atomic.Pointer[snapshot]
 	changed chan struct{}
+
+	breaker *breaker.Policy // nil: no breakers
+	failed  func(*dubbo.Result, error) bool
+	now     func() time.Time
 }
 
 type entry struct {
@@ -42,6 +47,7 @@ type entry struct {
 	url  *registry.URL
 	inv  Invoker
 	node *loadbalance.Node
+	br   *breaker.Breaker // nil without WithBreaker
 }
 
 // snapshot is an immutable view of the directory; index i of each slice is
@@ -61,10 +67,29 @@ func WithDirectoryLogger(l *slog.Logger) DirectoryOption {
 	return func(d *Directory) { d.log = l }
 }
 
+// WithBreaker gives every provider a circuit breaker (see package
+// cluster/breaker) that keeps calls away from it while it fails, instead of
+// waiting for its connection to die. failed tells a failure from a result;
+// nil counts every error except the caller's own cancellation, and not
+// business exceptions (Result.Exception). A refused call fails with
+// ErrCircuitOpen, which failover retries elsewhere at once.
+func WithBreaker(p breaker.Policy, failed func(res *dubbo.Result, err error) bool) DirectoryOption {
+	return func(d *Directory) {
+		d.breaker = &p
+		if failed != nil {
+			d.failed = failed
+		}
+	}
+}
+
+// WithClock sets the clock breakers read (tests). Default time.Now.
+func WithClock(now func() time.Time) DirectoryOption { return func(d *Directory) { d.now = now } }
+
 // NewDirectory returns an empty directory for service that makes its
 // invokers with dial.
 func NewDirectory(service string, dial Dialer, opts ...DirectoryOption) *Directory {
-	d := &Directory{service: service, dial: dial, log: slog.Default(), changed: make(chan struct{}, 1)}
+	d := &Directory{service: service, dial: dial, log: slog.Default(), changed: make(chan struct{}, 1),
+		failed: func(_ *dubbo.Result, err error) bool { return err != nil }, now: time.Now}
 	for _, o := range opts {
 		o(d)
 	}
@@ -226,9 +251,10 @@ func (d *Directory) upsert(u *registry.URL) {
 	i, found := slices.BinarySearchFunc(d.entries, key, func(e *entry, k string) int { return strings.Compare(e.key, k) })
 	if found {
 		old := d.entries[i]
-		node := nodeFor(key, u, old.inv)
-		node.Stats = old.node.Stats
-		d.entries[i] = &entry{key: key, url: u, inv: old.inv, node: node}
+		e := &entry{key: key, url: u, inv: old.inv, br: old.br}
+		e.node = nodeFor(key, u, d.state(e))
+		e.node.Stats = old.node.Stats
+		d.entries[i] = e
 		return
 	}
 	inv, err := d.dial(u)
@@ -236,7 +262,39 @@ func (d *Directory) upsert(u *registry.URL) {
 		d.log.Warn("cluster: cannot dial provider", "service", d.service, "provider", key, "err", err)
 		return
 	}
-	d.entries = slices.Insert(d.entries, i, &entry{key: key, url: u, inv: inv, node: nodeFor(key, u, inv)})
+	e := &entry{key: key, url: u, inv: inv}
+	if d.breaker != nil {
+		e.br = breaker.New(*d.breaker)
+	}
+	e.node = nodeFor(key, u, d.state(e))
+	d.entries = slices.Insert(d.entries, i, e)
+}
+
+// state is what balancers see of a provider: its invoker, or the invoker
+// behind its breaker.
+func (d *Directory) state(e *entry) loadbalance.State {
+	if e.br == nil {
+		return e.inv
+	}
+	return &guarded{Invoker: e.inv, br: e.br, now: d.now, failed: d.failed}
+}
+
+// guarded is a provider with a breaker: unavailable to balancers while the
+// breaker refuses calls.
+type guarded struct {
+	Invoker
+	br     *breaker.Breaker
+	now    func() time.Time
+	failed func(*dubbo.Result, error) bool
+}
+
+func (g *guarded) Available() bool { return g.Invoker.Available() && g.br.Ready(g.now()) }
+
+func (g *guarded) Health() Health {
+	if h, ok := g.Invoker.(HealthReporter); ok {
+		return h.Health()
+	}
+	return Health{}
 }
 
 // remove drops one provider and returns its invoker to close; wmu held.
@@ -280,8 +338,8 @@ func (d *Directory) closeAll(invs []Invoker) {
 // nodeFor reads the balancing parameters of a provider URL: weight,
 // methods.<m>.weight (or Dubbo 2.7's <m>.weight), timestamp (ms since the
 // epoch) and warmup (ms).
-func nodeFor(key string, u *registry.URL, inv Invoker) *loadbalance.Node {
-	n := loadbalance.NewNode(key, inv)
+func nodeFor(key string, u *registry.URL, st loadbalance.State) *loadbalance.Node {
+	n := loadbalance.NewNode(key, st)
 	if w, ok := intParam(u.Params, "weight"); ok {
 		n.Weight = max(w, 0)
 	}

@@ -19,6 +19,15 @@
 // balancer's Picker once per snapshot, and while one caller rebuilds, the
 // others keep using the previous Picker with its own snapshot.
 //
+// # Failing providers
+//
+// A provider whose connection is down, connecting or READONLY is skipped at
+// once (Invoker.Available, read live). One that is slow to answer heartbeats
+// or reports trouble is weighted down by the balancer (Health). One that
+// answers but fails can be cut off by a circuit breaker per provider
+// (WithBreaker, package cluster/breaker): while open, no call reaches it;
+// after the cooldown a single probe decides.
+//
 // # Errors and retries
 //
 // An Invoker's error tells a strategy whether the call may be retried on

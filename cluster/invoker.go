@@ -42,6 +42,9 @@ var (
 	ErrNoProvider     = errors.New("cluster: no provider")
 	ErrClosed         = errors.New("cluster: closed")
 	ErrUnknown        = errors.New("cluster: unknown strategy")
+	// ErrCircuitOpen is a call a provider's breaker refused: it was not
+	// sent, so it also matches ErrUnavailable.
+	ErrCircuitOpen = fmt.Errorf("%w: circuit open", ErrUnavailable)
 )
 
 // Retryable reports whether a call that failed with err may be sent again to

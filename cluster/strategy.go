@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pulse-rpc/pulse/cluster/breaker"
 	"github.com/pulse-rpc/pulse/cluster/loadbalance"
 	"github.com/pulse-rpc/pulse/protocol/dubbo"
 )
@@ -213,17 +214,27 @@ func (c *caller) pick(inv *dubbo.Invocation, tried []*loadbalance.Node) (Invoker
 	return pf.snap.invokers[i], pf.snap.nodes[i], nil
 }
 
-// call sends inv to one provider, keeping its call statistics.
+// call sends inv to one provider, keeping its call statistics and breaker.
 func (c *caller) call(ctx context.Context, to Invoker, node *loadbalance.Node, inv *dubbo.Invocation) (*dubbo.Result, error) {
-	var ctr *loadbalance.Counter
-	if node != nil && node.Stats != nil {
-		ctr = node.Stats.Method(inv.Method)
-		ctr.Begin()
+	g, _ := node.State.(*guarded)
+	var ticket breaker.Ticket
+	if g != nil {
+		var ok bool
+		if ticket, ok = g.br.Allow(g.now()); !ok {
+			return nil, ErrCircuitOpen
+		}
 	}
+	ctr := node.Stats.Method(inv.Method)
+	ctr.Begin()
 	start := time.Now()
 	res, err := to.Invoke(ctx, inv)
-	if ctr != nil {
-		ctr.End(time.Since(start), err == nil)
+	ctr.End(time.Since(start), err == nil)
+	if g != nil {
+		if err != nil && ctx.Err() != nil {
+			g.br.Cancel(ticket) // the caller gave up: no verdict on the provider
+		} else {
+			g.br.Record(ticket, g.now(), g.failed(res, err))
+		}
 	}
 	if err == nil && res == nil {
 		res = &dubbo.Result{}

@@ -19,6 +19,11 @@ import (
 // (which sees its index), and a strategy over it.
 func setup(t *testing.T, n int, prepare func(i int, f *fakeInvoker), opts ...Option) (Strategy, []*fakeInvoker) {
 	t.Helper()
+	return setupWith(t, n, nil, prepare, opts...)
+}
+
+func setupWith(t *testing.T, n int, dopts []DirectoryOption, prepare func(i int, f *fakeInvoker), opts ...Option) (Strategy, []*fakeInvoker) {
+	t.Helper()
 	fakes := make([]*fakeInvoker, 0, n)
 	dial := func(u *registry.URL) (Invoker, error) {
 		f := &fakeInvoker{url: u}
@@ -28,7 +33,7 @@ func setup(t *testing.T, n int, prepare func(i int, f *fakeInvoker), opts ...Opt
 		fakes = append(fakes, f)
 		return f, nil
 	}
-	d := NewDirectory("org.example.Greeter", dial)
+	d := NewDirectory("org.example.Greeter", dial, dopts...)
 	urls := make([]*registry.URL, n)
 	for i := range n {
 		urls[i] = provider(i + 1)
