@@ -1,0 +1,184 @@
+package etcd
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/pulse-rpc/pulse/registry"
+)
+
+type subscription struct {
+	r        *Registry
+	consumer registry.URL
+	prefix   string
+	l        registry.Listener
+	ctx      context.Context
+	cancel   context.CancelFunc
+	done     chan struct{}
+	state    map[string]registry.URL // key -> provider URL, matching the consumer
+	snap     registry.Snapshot
+}
+
+// Subscribe watches the providers of consumer's interface and delivers those
+// matching consumer (registry.IsMatch; a consumer URL's category is read as
+// providers) to l: first the list read from etcd, then every change. It
+// returns at once; while etcd does not answer, nothing is delivered. ctx only
+// gates the call: the subscription lives until cancel or Close.
+func (r *Registry) Subscribe(ctx context.Context, consumer registry.URL, l registry.Listener) (func(), error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if c := consumer.Params[registry.KeyCategory]; c == "" || c == registry.CategoryConsumers {
+		consumer = consumer.With(registry.KeyCategory, registry.CategoryProviders)
+	}
+	s := &subscription{
+		r:        r,
+		consumer: consumer,
+		prefix:   registry.CategoryPrefix(r.opts.root, consumer.Interface(), registry.CategoryProviders),
+		l:        l,
+		done:     make(chan struct{}),
+	}
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil, registry.ErrClosed
+	}
+	s.ctx, s.cancel = context.WithCancel(r.ctx)
+	r.subs[s] = struct{}{}
+	r.mu.Unlock()
+	go s.run()
+	return s.stop, nil
+}
+
+func (s *subscription) stop() {
+	s.cancel()
+	<-s.done
+	s.r.mu.Lock()
+	delete(s.r.subs, s)
+	s.r.mu.Unlock()
+}
+
+func (s *subscription) run() {
+	defer close(s.done)
+	bo := backoff{min: s.r.opts.backoffMin, max: s.r.opts.backoffMax}
+	failures := 0
+	for s.ctx.Err() == nil {
+		rev, err := s.resync()
+		if err != nil {
+			failures++
+			lvl := slog.LevelDebug
+			if failures == 1 {
+				lvl = slog.LevelWarn
+			}
+			s.r.log.Log(s.ctx, lvl, "etcd registry: read of providers failed, will retry", "prefix", s.prefix, "err", err)
+			if !s.sleep(bo.next()) {
+				return
+			}
+			continue
+		}
+		failures = 0
+		bo.reset()
+		err = s.watch(rev)
+		if s.ctx.Err() != nil {
+			return
+		}
+		s.r.log.Info("etcd registry: watch ended, resyncing", "prefix", s.prefix, "err", err)
+	}
+}
+
+func (s *subscription) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.ctx.Done():
+		return false
+	}
+}
+
+// resync reads every provider key and delivers the truth; it returns the
+// revision of the read.
+func (s *subscription) resync() (int64, error) {
+	ctx, cancel := context.WithTimeout(s.ctx, s.r.opts.requestTimeout)
+	resp, err := s.r.cli.Get(ctx, s.prefix, clientv3.WithPrefix())
+	cancel()
+	if err != nil {
+		return 0, err
+	}
+	s.state = make(map[string]registry.URL, len(resp.Kvs))
+	for _, kv := range resp.Kvs {
+		s.put(string(kv.Key))
+	}
+	s.deliver()
+	return resp.Header.Revision, nil
+}
+
+// watch follows changes from rev+1 until the watch fails or the
+// subscription ends.
+func (s *subscription) watch(rev int64) error {
+	ctx, cancel := context.WithCancel(clientv3.WithRequireLeader(s.ctx))
+	defer cancel()
+	wch := s.r.cli.Watch(ctx, s.prefix, clientv3.WithPrefix(), clientv3.WithRev(rev+1))
+	for wr := range wch {
+		if err := wr.Err(); err != nil {
+			return err
+		}
+		changed := false
+		for _, ev := range wr.Events {
+			key := string(ev.Kv.Key)
+			switch ev.Type {
+			case mvccpb.PUT:
+				changed = s.put(key) || changed
+			case mvccpb.DELETE:
+				if _, ok := s.state[key]; ok {
+					delete(s.state, key)
+					changed = true
+				}
+			}
+		}
+		if changed {
+			s.deliver()
+		}
+	}
+	return ctx.Err()
+}
+
+// put records a provider key if it is a direct child of the prefix, parses
+// and matches the consumer; it reports whether the state changed.
+func (s *subscription) put(key string) bool {
+	child, ok := strings.CutPrefix(key, s.prefix)
+	if !ok || child == "" || strings.IndexByte(child, '/') >= 0 {
+		return false
+	}
+	k, err := registry.ParseKey(key)
+	if err != nil {
+		s.r.log.Debug("etcd registry: ignoring key", "key", key, "err", err)
+		return false
+	}
+	if !registry.IsMatch(s.consumer, k.URL) {
+		_, had := s.state[key]
+		delete(s.state, key)
+		return had
+	}
+	if old, ok := s.state[key]; ok && old.Equal(k.URL) {
+		return false
+	}
+	s.state[key] = k.URL
+	return true
+}
+
+func (s *subscription) deliver() {
+	all := make([]registry.URL, 0, len(s.state))
+	for _, u := range s.state {
+		all = append(all, u)
+	}
+	if u, ok := s.snap.Replace(all); ok && s.ctx.Err() == nil {
+		s.l.Notify(u)
+	}
+}
