@@ -6,7 +6,7 @@
 // cluster directory) into a Picker; the directory builds a new slice whenever
 // the provider set changes and the caller asks for a new Picker. Pick is the
 // hot path: it allocates nothing for random and roundrobin and never blocks
-// on anything but a short per-method mutex (roundrobin) .
+// on anything but a short per-method mutex (roundrobin).
 //
 // Weights follow Java's AbstractLoadBalance: the provider URL's `weight`
 // (default 100, method level `methods.<m>.weight`), ramped up linearly over
