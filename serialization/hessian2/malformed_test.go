@@ -108,3 +108,26 @@ func TestDecodeStringErrors(t *testing.T) {
 		t.Fatalf("null string: %q %v %v", s, null, err)
 	}
 }
+
+// Lists, maps and objects are bounded by the input size, so that a body of
+// one-byte empty lists cannot make the decoder allocate hundreds of times
+// its size.
+func TestContainerBudget(t *testing.T) {
+	list := func(n int, elem string) []byte {
+		b := AppendInt([]byte{'X'}, int32(n))
+		return append(b, strings.Repeat(elem, n)...)
+	}
+	d := NewDecoder(list(100000, "\x78"), 0)
+	_, err := d.Decode()
+	d.Release()
+	if !errors.Is(err, ErrMalformed) {
+		t.Fatalf("100000 empty lists: %v", err)
+	}
+	// Three bytes per list (two small ints each) is within budget.
+	d = NewDecoder(list(100000, "\x7a\x90\x90"), 0)
+	_, err = d.Decode()
+	d.Release()
+	if err != nil {
+		t.Fatalf("100000 two-element lists: %v", err)
+	}
+}

@@ -18,28 +18,41 @@ type classDef struct {
 // definitions and type names as the library decoder will, so that objects
 // written after their definition can be walked.
 type scanner struct {
-	b        []byte
-	pos      int
-	classes  []classDef
-	types    int
-	depth    int
-	maxDepth int
+	b          []byte
+	pos        int
+	classes    []classDef
+	types      int
+	depth      int
+	maxDepth   int
+	containers int // lists, maps and objects walked so far
 }
 
+// Decoded lists, maps and objects cost hundreds of bytes each however few
+// input bytes they take (an empty list is one byte), so their number is
+// bounded by the input size: at most one per containerBytes bytes of input,
+// plus containerSlack. This keeps what a decode allocates within a constant
+// factor of its input.
+const (
+	containerBytes = 3
+	containerSlack = 4096
+)
+
 func (s *scanner) reset(b []byte) {
-	s.b, s.pos, s.classes, s.types, s.depth = b, 0, s.classes[:0], 0, 0
+	s.b, s.pos, s.classes, s.types, s.depth, s.containers = b, 0, s.classes[:0], 0, 0, 0
 	if s.maxDepth <= 0 {
 		s.maxDepth = DefaultMaxDepth
 	}
 }
 
 // mark is a scanner position together with its definition tables.
-type mark struct{ pos, classes, types int }
+type mark struct{ pos, classes, types, containers int }
 
-func (s *scanner) mark() mark { return mark{s.pos, len(s.classes), s.types} }
+func (s *scanner) mark() mark { return mark{s.pos, len(s.classes), s.types, s.containers} }
 
 // restore rewinds to m, forgetting definitions seen since.
-func (s *scanner) restore(m mark) { s.pos, s.classes, s.types = m.pos, s.classes[:m.classes], m.types }
+func (s *scanner) restore(m mark) {
+	s.pos, s.classes, s.types, s.containers = m.pos, s.classes[:m.classes], m.types, m.containers
+}
 
 func (s *scanner) fail(reason string) error { return &DecodeError{Offset: s.pos, Reason: reason} }
 
@@ -388,6 +401,10 @@ func (s *scanner) enter() error {
 	s.depth++
 	if s.depth > s.maxDepth {
 		return s.fail("values nested too deeply")
+	}
+	s.containers++
+	if s.containers > len(s.b)/containerBytes+containerSlack {
+		return s.fail("more lists, maps and objects than the input size allows")
 	}
 	return nil
 }
