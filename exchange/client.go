@@ -65,6 +65,7 @@ type Client struct {
 	nextID atomic.Int64
 	hbSeq  atomic.Int64
 	rr     atomic.Uint32
+	frames framePool
 
 	ctx    context.Context // ends dials in progress on Close
 	cancel context.CancelFunc
@@ -243,8 +244,7 @@ func (c *Client) Call(ctx context.Context, req *Request) (*Response, error) {
 	if !cc.register(id, call) {
 		return nil, &StatusError{Status: StatusChannelInactive, Message: "connection closed before the call was written"}
 	}
-	frame := appendFrame(make([]byte, 0, HeaderLen+len(req.Body)), FlagRequest|FlagTwoWay|req.Serialization, 0, id, req.Body)
-	if err := cc.conn.Write(frame); err != nil {
+	if err := cc.w.writeFrame(FlagRequest|FlagTwoWay|req.Serialization, 0, id, req.Body); err != nil {
 		cc.unregister(id)
 		return nil, &StatusError{Status: StatusChannelInactive, Message: "write failed", cause: err}
 	}
@@ -269,8 +269,7 @@ func (c *Client) Send(ctx context.Context, req *Request) error {
 	if err := ctx.Err(); err != nil {
 		return timeoutError(false, err)
 	}
-	frame := appendFrame(make([]byte, 0, HeaderLen+len(req.Body)), FlagRequest|req.Serialization, 0, c.nextID.Add(1), req.Body)
-	if err := cc.conn.Write(frame); err != nil {
+	if err := cc.w.writeFrame(FlagRequest|req.Serialization, 0, c.nextID.Add(1), req.Body); err != nil {
 		return &StatusError{Status: StatusChannelInactive, Message: "write failed", cause: err}
 	}
 	return nil

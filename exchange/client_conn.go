@@ -23,6 +23,7 @@ type pendingCall struct {
 type clientConn struct {
 	slot  *slot
 	conn  transport.Conn
+	w     connWriter
 	state atomic.Int32 // State
 	dead  bool         // guarded by slot.mu
 
@@ -40,7 +41,7 @@ type clientConn struct {
 var _ transport.Handler = (*clientConn)(nil)
 
 func (cc *clientConn) setConn(c transport.Conn) {
-	cc.connOnce.Do(func() { cc.conn = c })
+	cc.connOnce.Do(func() { cc.conn, cc.w = c, connWriter{conn: c, pool: &cc.slot.c.frames} })
 }
 
 func (cc *clientConn) frameLen(buf []byte) (int, error) {
@@ -119,7 +120,7 @@ func (cc *clientConn) ping(now time.Time) {
 	cc.pingID.Store(id)
 	cc.lastPing.Store(now.UnixNano())
 	c.pings.Add(1)
-	if err := cc.conn.Write(heartbeatRequest(serializationHessian2, id, body)); err != nil {
+	if err := cc.w.write(heartbeatRequest(serializationHessian2, id, body)); err != nil {
 		c.log.Debug("exchange: heartbeat write failed", "err", err)
 	}
 }
@@ -165,7 +166,7 @@ func (cc *clientConn) OnFrame(c transport.Conn, frame []byte) {
 		case EventHeartbeat:
 			if h.IsTwoWay() { // a server's heartbeat (Java 2.6, Pulse)
 				ser := h.SerializationID()
-				c.Write(heartbeatAnswer(ser, h.ID(), NullBody(ser)))
+				cc.w.write(heartbeatAnswer(ser, h.ID(), NullBody(ser)))
 			}
 		}
 	case h.IsRequest():

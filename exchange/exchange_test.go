@@ -76,10 +76,10 @@ func call(c *Client, d time.Duration, body string) (*Response, error) {
 }
 
 func TestCallsMultiplexed(t *testing.T) {
-	s := startServer(t, echo(), fastHB)
+	s := startServer(t, echo())
 	for _, n := range []int{1, 3} {
 		t.Run(fmt.Sprintf("conns=%d", n), func(t *testing.T) {
-			c := startClient(t, s.Addr().String(), fastHB, WithConnections(n))
+			c := startClient(t, s.Addr().String(), WithConnections(n))
 			var wg sync.WaitGroup
 			errs := make(chan error, 64)
 			for g := 0; g < 64; g++ {

@@ -34,6 +34,7 @@ type Server struct {
 	ln     listener
 	sched  *scheduler
 	nextID atomic.Int64
+	frames framePool
 
 	ctx    context.Context // parent of every call's context; ends on Close
 	cancel context.CancelFunc
@@ -95,6 +96,7 @@ func (s *Server) frameLen(buf []byte) (int, error) { return FrameLen(buf, s.o.pa
 type serverConn struct {
 	s        *Server
 	conn     transport.Conn
+	w        connWriter
 	ctx      context.Context
 	cancel   context.CancelFunc
 	lastPing atomic.Int64
@@ -106,13 +108,13 @@ type serverConn struct {
 
 // OnOpen registers the connection with the heartbeat task.
 func (s *Server) OnOpen(c transport.Conn) {
-	sc := &serverConn{s: s, conn: c}
+	sc := &serverConn{s: s, conn: c, w: connWriter{conn: c, pool: &s.frames}}
 	sc.ctx, sc.cancel = context.WithCancel(s.ctx)
 	s.conns.Store(c, sc)
 	s.nconns.Add(1)
 	s.sched.add(sc)
 	if s.draining.Load() { // opened while shutting down: tell it at once
-		c.Write(readOnlyEvent(serializationHessian2, s.nextID.Add(1)))
+		sc.w.write(readOnlyEvent(serializationHessian2, s.nextID.Add(1)))
 	}
 }
 
@@ -156,7 +158,10 @@ func (s *Server) OnFrame(c transport.Conn, frame []byte) {
 			return // as Java 3.2+: only the exact null body is a heartbeat
 		}
 		sc := s.connOf(c)
-		if sc != nil && s.o.floodMin > 0 && sc.flooding() {
+		if sc == nil {
+			return
+		}
+		if s.o.floodMin > 0 && sc.flooding() {
 			s.log.Warn("exchange: closing connection sending heartbeats too often", "remote", c.RemoteAddr().String(), "min", s.o.floodMin)
 			c.Close()
 			return
@@ -168,7 +173,7 @@ func (s *Server) OnFrame(c transport.Conn, frame []byte) {
 			}
 		}
 		s.answered.Add(1)
-		c.Write(heartbeatAnswer(ser, h.ID(), answer))
+		sc.w.write(heartbeatAnswer(ser, h.ID(), answer))
 	case h.IsRequest():
 		s.request(c, h, body)
 	case h.IsEvent():
@@ -191,19 +196,19 @@ func (s *Server) connOf(c transport.Conn) *serverConn {
 // request starts one call.
 func (s *Server) request(c transport.Conn, h *Header, body []byte) {
 	ser := h.SerializationID()
+	sc := s.connOf(c)
+	if sc == nil { // closed under us
+		return
+	}
 	s.inflight.Add(1)
 	if s.draining.Load() {
 		s.inflight.Add(-1)
 		if h.IsTwoWay() {
-			c.Write(errorResponse(ser, h.ID(), StatusServerError, "server is shutting down: call another provider"))
+			sc.w.write(errorResponse(ser, h.ID(), StatusServerError, "server is shutting down: call another provider"))
 		}
 		return
 	}
-	sc := s.connOf(c)
-	if sc == nil { // closed under us
-		s.inflight.Add(-1)
-		return
-	}
+
 	req := &Request{ID: h.ID(), TwoWay: h.IsTwoWay(), Serialization: ser, Body: append([]byte(nil), body...)}
 	go s.serve(sc, req)
 }
@@ -220,7 +225,7 @@ func (s *Server) serve(sc *serverConn, req *Request) {
 		if req.TwoWay {
 			stop := context.AfterFunc(ctx, func() {
 				if ctx.Err() == context.DeadlineExceeded && answered.CompareAndSwap(false, true) {
-					sc.conn.Write(errorResponse(req.Serialization, req.ID, StatusServerTimeout,
+					sc.w.write(errorResponse(req.Serialization, req.ID, StatusServerTimeout,
 						"provider handler timed out after "+s.o.handlerTimeout.String()))
 				}
 			})
@@ -232,12 +237,12 @@ func (s *Server) serve(sc *serverConn, req *Request) {
 		return
 	}
 	if s.o.handlerTimeout > 0 && ctx.Err() == context.DeadlineExceeded {
-		sc.conn.Write(errorResponse(req.Serialization, req.ID, StatusServerTimeout,
+		sc.w.write(errorResponse(req.Serialization, req.ID, StatusServerTimeout,
 			"provider handler timed out after "+s.o.handlerTimeout.String()))
 		return
 	}
 	if resp == nil {
-		sc.conn.Write(errorResponse(req.Serialization, req.ID, StatusServiceError, "handler returned no response"))
+		sc.w.write(errorResponse(req.Serialization, req.ID, StatusServiceError, "handler returned no response"))
 		return
 	}
 	ser := resp.Serialization
@@ -245,11 +250,11 @@ func (s *Server) serve(sc *serverConn, req *Request) {
 		ser = req.Serialization
 	}
 	if s.o.payload > 0 && len(resp.Body) > s.o.payload {
-		sc.conn.Write(errorResponse(ser, req.ID, StatusBadResponse, (&FrameError{Reason: ReasonPayloadTooLarge,
+		sc.w.write(errorResponse(ser, req.ID, StatusBadResponse, (&FrameError{Reason: ReasonPayloadTooLarge,
 			Header: NewHeader(ser, resp.Status, req.ID, len(resp.Body)), Limit: s.o.payload}).Error()))
 		return
 	}
-	sc.conn.Write(appendFrame(make([]byte, 0, HeaderLen+len(resp.Body)), ser, resp.Status, req.ID, resp.Body))
+	sc.w.writeFrame(ser, resp.Status, req.ID, resp.Body)
 }
 
 // handle runs the Handler; a panic becomes a SERVICE_ERROR answer, as Java
@@ -289,7 +294,7 @@ func (sc *serverConn) check(now time.Time) {
 		sc.pingID.Store(id)
 		sc.lastPing.Store(now.UnixNano())
 		s.pings.Add(1)
-		go sc.conn.Write(heartbeatRequest(serializationHessian2, id, NullBody(serializationHessian2)))
+		go sc.w.write(heartbeatRequest(serializationHessian2, id, NullBody(serializationHessian2)))
 	case heartbeat.Expire:
 		s.log.Info("exchange: closing connection: nothing read for the heartbeat timeout",
 			"remote", sc.conn.RemoteAddr().String(), "timeout", s.policy.Timeout)
@@ -306,8 +311,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return ErrClosed
 	}
 	s.draining.Store(true) // new connections get READONLY in OnOpen
-	s.conns.Range(func(k, _ any) bool {
-		k.(transport.Conn).Write(readOnlyEvent(serializationHessian2, s.nextID.Add(1)))
+	s.conns.Range(func(_, v any) bool {
+		v.(*serverConn).w.write(readOnlyEvent(serializationHessian2, s.nextID.Add(1)))
 		return true
 	})
 	var err error
