@@ -62,10 +62,22 @@ type Registry struct {
 }
 
 type entry struct {
-	key     string
-	written clientv3.LeaseID // lease the key was last put with, 0 if not yet under the current lease
-	done    chan struct{}    // closed at the first successful put
-	closed  bool
+	key        string
+	persistent bool             // dynamic=false: no lease, kept after Close (as Java)
+	written    clientv3.LeaseID // lease the key was last put with; persistentWritten once a persistent key is put
+	done       chan struct{}    // closed at the first successful put
+	closed     bool
+}
+
+// persistentWritten marks a persistent entry as written (it has no lease).
+const persistentWritten clientv3.LeaseID = -1
+
+// needsPut reports whether e must be put (again) under lease.
+func (e *entry) needsPut(lease clientv3.LeaseID) bool {
+	if e.persistent {
+		return e.written != persistentWritten
+	}
+	return lease == 0 || e.written != lease
 }
 
 type deletion struct {
@@ -159,6 +171,10 @@ func (r *Registry) wake() {
 // Register puts u under its category with the registry's lease. It returns
 // when the key is written or when ctx ends; in the second case the key is
 // still written when etcd answers, unless Unregister or Close come first.
+//
+// A URL with dynamic=false is written as Java writes persistent nodes:
+// without lease, with the Java String.hashCode of the key as value; it stays
+// after Close and is removed only by Unregister.
 func (r *Registry) Register(ctx context.Context, u registry.URL) error {
 	key := r.Key(u)
 	r.mu.Lock()
@@ -168,7 +184,7 @@ func (r *Registry) Register(ctx context.Context, u registry.URL) error {
 	}
 	e := r.owned[key]
 	if e == nil {
-		e = &entry{key: key, done: make(chan struct{})}
+		e = &entry{key: key, persistent: !u.Dynamic(), done: make(chan struct{})}
 		r.owned[key] = e
 	}
 	r.mu.Unlock()
@@ -230,8 +246,10 @@ func (r *Registry) Close() error {
 
 	r.mu.Lock()
 	keys := make([]string, 0, len(r.owned))
-	for k := range r.owned {
-		keys = append(keys, k)
+	for k, e := range r.owned {
+		if !e.persistent {
+			keys = append(keys, k)
+		}
 	}
 	lease := r.lease
 	r.lease = 0
@@ -315,9 +333,11 @@ func (k *keeper) step() bool {
 	r.mu.Lock()
 	deletes := r.deletes
 	var puts []*entry
+	leased := false
 	for _, e := range r.owned {
-		if e.written != k.lease || k.lease == 0 {
+		if e.needsPut(k.lease) {
 			puts = append(puts, e)
+			leased = leased || !e.persistent
 		}
 	}
 	r.mu.Unlock()
@@ -340,13 +360,18 @@ func (k *keeper) step() bool {
 	if len(puts) == 0 {
 		return k.revokeOld()
 	}
-	if k.lease == 0 && !k.grant() {
+	if leased && k.lease == 0 && !k.grant() {
 		return false
 	}
 	value := strconv.FormatInt(int64(k.lease), 10)
 	for _, e := range puts {
 		ctx, cancel := k.reqCtx()
-		_, err := r.cli.Put(ctx, e.key, value, clientv3.WithLease(k.lease))
+		var err error
+		if e.persistent {
+			_, err = r.cli.Put(ctx, e.key, strconv.Itoa(int(javaHashCode(e.key))))
+		} else {
+			_, err = r.cli.Put(ctx, e.key, value, clientv3.WithLease(k.lease))
+		}
 		cancel()
 		if errors.Is(err, rpctypes.ErrLeaseNotFound) {
 			r.log.Warn("etcd registry: lease not found, granting a new one", "lease", strconv.FormatInt(int64(k.lease), 16))
@@ -360,6 +385,9 @@ func (k *keeper) step() bool {
 		r.mu.Lock()
 		if r.owned[e.key] == e {
 			e.written = k.lease
+			if e.persistent {
+				e.written = persistentWritten
+			}
 			if !e.closed {
 				e.closed = true
 				close(e.done)
@@ -447,3 +475,18 @@ func (b *backoff) next() time.Duration {
 }
 
 func (b *backoff) reset() { b.cur = 0 }
+
+// javaHashCode is Java's String.hashCode over UTF-16 code units.
+func javaHashCode(s string) int32 {
+	var h int32
+	for _, r := range s {
+		if r >= 0x10000 {
+			r -= 0x10000
+			h = 31*h + int32(0xD800+(r>>10))
+			h = 31*h + int32(0xDC00+(r&0x3FF))
+			continue
+		}
+		h = 31*h + int32(r)
+	}
+	return h
+}

@@ -298,3 +298,15 @@ func (l *logRecorder) contains(parts ...string) bool {
 	}
 	return false
 }
+
+func slogFor(h slog.Handler) *slog.Logger { return slog.New(h) }
+
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	_, port, err := net.SplitHostPort(l.Addr().String())
+	return port, err
+}

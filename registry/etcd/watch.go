@@ -2,6 +2,7 @@ package etcd
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -32,6 +33,9 @@ type subscription struct {
 func (r *Registry) Subscribe(ctx context.Context, consumer registry.URL, l registry.Listener) (func(), error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if i := consumer.Interface(); i == "" || i == registry.AnyValue {
+		return nil, fmt.Errorf("%w: subscribe needs one interface, got %q", registry.ErrInvalidURL, i)
 	}
 	if c := consumer.Params[registry.KeyCategory]; c == "" || c == registry.CategoryConsumers {
 		consumer = consumer.With(registry.KeyCategory, registry.CategoryProviders)
