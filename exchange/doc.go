@@ -42,8 +42,9 @@
 // nothing read or nothing written for an interval gets a heartbeat, never
 // more than one per interval; a connection with nothing read for the timeout
 // is given up (the client reconnects, the server closes it and frees its
-// state). The server's turn comes half an interval after the client's, so
-// with a pinging client it never pings: one exchange per interval per idle
+// state). The server's turn comes three quarters of an interval after the
+// client's, and a heartbeat the server receives counts as its own, so with a
+// pinging client it does not ping: one exchange per interval per idle
 // connection, none while calls flow. Defaults are Java's (60 s, 3 x).
 //
 // Pulse peers exchange health in heartbeats without a Java peer ever seeing

@@ -333,9 +333,7 @@ func TestHeartbeatOnlyWhenIdle(t *testing.T) {
 	if s.pings.Load() != 0 {
 		t.Fatalf("server pinged %d times on a connection whose client pings", s.pings.Load())
 	}
-	if got := s.answered.Load(); got != c.pings.Load() {
-		t.Fatalf("server answered %d of %d heartbeats", got, c.pings.Load())
-	}
+	waitFor(t, 5*time.Second, "every heartbeat answered", func() bool { return s.answered.Load() == c.pings.Load() })
 	// Busy: calls flow both ways, no heartbeat.
 	base = c.pings.Load() + s.pings.Load()
 	stop := time.Now().Add(10 * interval)
@@ -361,7 +359,7 @@ func TestServerPingsWhenClientDoesNot(t *testing.T) {
 		return p.Count(func(f dubbotest.Frame) bool { return f.IsHeartbeat() }) >= 3
 	})
 	took := time.Since(start)
-	if took < 3*200*time.Millisecond {
+	if took < 3*350*time.Millisecond {
 		t.Fatalf("3 server heartbeats in %v: faster than one per interval", took)
 	}
 	if s.nconns.Load() != 1 {

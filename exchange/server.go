@@ -102,7 +102,7 @@ type serverConn struct {
 	lastPing atomic.Int64
 	pingID   atomic.Int64
 	rtt      atomic.Int64
-	lastHB   atomic.Int64 // when the peer's last heartbeat arrived (flood check)
+	lastHB   atomic.Int64 // when the peer's last heartbeat arrived
 	strikes  atomic.Int32
 }
 
@@ -161,7 +161,8 @@ func (s *Server) OnFrame(c transport.Conn, frame []byte) {
 		if sc == nil {
 			return
 		}
-		if s.o.floodMin > 0 && sc.flooding() {
+		prev := sc.lastHB.Swap(time.Now().UnixNano())
+		if s.o.floodMin > 0 && sc.flooding(prev) {
 			s.log.Warn("exchange: closing connection sending heartbeats too often", "remote", c.RemoteAddr().String(), "min", s.o.floodMin)
 			c.Close()
 			return
@@ -271,10 +272,8 @@ func (s *Server) handle(ctx context.Context, req *Request) (resp *Response) {
 
 // flooding records a heartbeat from the peer and reports whether it has sent
 // them faster than once per floodMin three times in a row.
-func (sc *serverConn) flooding() bool {
-	now := time.Now().UnixNano()
-	prev := sc.lastHB.Swap(now)
-	if prev != 0 && now-prev < int64(sc.s.o.floodMin) {
+func (sc *serverConn) flooding(prev int64) bool {
+	if prev != 0 && sc.lastHB.Load()-prev < int64(sc.s.o.floodMin) {
 		return sc.strikes.Add(1) >= 3
 	}
 	sc.strikes.Store(0)
@@ -284,8 +283,10 @@ func (sc *serverConn) flooding() bool {
 // check is the heartbeat task's look at this connection.
 func (sc *serverConn) check(now time.Time) {
 	s := sc.s
+	// A heartbeat from the peer counts as this side's: the client is doing
+	// the pinging, and one exchange per interval is enough for both.
 	var lastPing time.Time
-	if n := sc.lastPing.Load(); n != 0 {
+	if n := max(sc.lastPing.Load(), sc.lastHB.Load()); n != 0 {
 		lastPing = time.Unix(0, n)
 	}
 	switch s.policy.Decide(sc.conn.LastRead(), sc.conn.LastWrite(), lastPing, now) {

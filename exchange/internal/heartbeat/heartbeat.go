@@ -86,8 +86,10 @@ func New(interval, timeout, margin time.Duration) (Policy, error) {
 func (p Policy) Tick() time.Duration { return p.Interval / 3 }
 
 // ServerMargin is the margin a server uses so that its turn comes after the
-// client's: longer than a client's tick, shorter than the interval.
-func ServerMargin(interval time.Duration) time.Duration { return interval / 2 }
+// client's: well past a client's tick (a third of the interval), shorter
+// than the interval, so that a server still pings before a 2 x interval
+// timeout.
+func ServerMargin(interval time.Duration) time.Duration { return interval * 3 / 4 }
 
 // Decide looks at one connection. lastRead and lastWrite are when a whole
 // frame was last read and written (connect time at first); lastPing is when

@@ -22,7 +22,7 @@ func TestNew(t *testing.T) {
 		{"below 2x", time.Second, 1999 * time.Millisecond, 0, Policy{}, true},
 		{"negative margin", time.Second, 0, -1, Policy{}, true},
 		{"margin too large", time.Second, 0, time.Second, Policy{}, true},
-		{"server margin", time.Second, 0, ServerMargin(time.Second), Policy{Interval: time.Second, Timeout: 3 * time.Second, Margin: 500 * time.Millisecond}, false},
+		{"server margin", time.Second, 0, ServerMargin(time.Second), Policy{Interval: time.Second, Timeout: 3 * time.Second, Margin: 750 * time.Millisecond}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,8 +64,8 @@ func TestDecide(t *testing.T) {
 		{"one-way stream still pings", p, t0, ms(1990), ms(900), ms(1990), Send},
 		{"expire at timeout", p, t0, ms(2999), ms(2000), ms(3000), Expire},
 		{"writes do not keep a silent peer alive", p, t0, ms(3500), never, ms(3500), Expire},
-		{"server waits its margin", srv, t0, t0, never, ms(1400), None},
-		{"server turn after margin", srv, t0, t0, never, ms(1500), Send},
+		{"server waits its margin", srv, t0, t0, never, ms(1700), None},
+		{"server turn after margin", srv, t0, t0, never, ms(1750), Send},
 		{"server expires", srv, t0, ms(2900), ms(2900), ms(3000), Expire},
 	}
 	for _, tt := range tests {
@@ -154,8 +154,8 @@ func TestServerPingsSilentClient(t *testing.T) {
 				s.hb, s.lastWrite, s.lastRead = at, at, at // answered
 			}
 		}
-		// 10 s elapsed; one ping each 1.5 s at the most.
-		if s.sent < 5 || s.sent > 7 {
+		// 10 s elapsed; one ping each 1.75 s at the most.
+		if s.sent < 4 || s.sent > 6 {
 			t.Fatalf("server sent %d pings in 10 s", s.sent)
 		}
 	})
