@@ -8,7 +8,9 @@ import (
 	"io"
 	"net"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/pulse-rpc/pulse/transport"
 )
@@ -51,6 +53,7 @@ func runCallers(b *testing.B, conc int, call func(id int) error) {
 	var wg sync.WaitGroup
 	per := b.N / conc
 	extra := b.N % conc
+	cpu0 := cpuTime()
 	b.ResetTimer()
 	for id := range conc {
 		n := per
@@ -68,6 +71,17 @@ func runCallers(b *testing.B, conc int, call func(id int) error) {
 	}
 	wg.Wait()
 	b.StopTimer()
+	// CPU time of the whole process (both ends) per round trip: steadier
+	// than wall time on a loaded machine.
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 type clientHandler struct {
@@ -85,6 +99,8 @@ func BenchmarkEchoTransport(b *testing.B) {
 		{"", nil},
 		{"nocork/", []transport.Option{transport.WithoutCork}},
 		{"direct/", []transport.Option{transport.WithDirectWrites}},
+		{"nogetty/", []transport.Option{transport.WithoutGetty}},
+		{"nogetty-direct/", []transport.Option{transport.WithoutGetty, transport.WithDirectWrites}},
 	}
 	for _, v := range variants {
 		for _, conc := range concurrencies {

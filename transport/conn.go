@@ -56,6 +56,7 @@ type conn struct {
 	corked     bool   // the read goroutine owns it for a batch of frames
 	direct     bool   // one syscall per Write, no queue (benchmarks)
 	nocork     bool   // never cork (benchmarks)
+	rawLoop    bool   // read without getty (benchmarks)
 	lastOfRead bool   // read goroutine: the frame in hand ends the read buffer
 	holdsCork  bool   // read goroutine: it corked the socket
 	wbuf       []byte // frames queued behind the flusher
@@ -83,6 +84,7 @@ func newConn(nc *net.TCPConn, o *options, fl FrameLen, h Handler, ln *Listener) 
 		done:     make(chan struct{}),
 		direct:   o.directWrites,
 		nocork:   o.noCork || o.directWrites,
+		rawLoop:  o.rawReadLoop,
 	}
 	c.wcond.L = &c.wmu
 	now := time.Now().UnixNano()

@@ -4,4 +4,5 @@ package transport
 var (
 	WithDirectWrites Option = func(o *options) { o.directWrites = true }
 	WithoutCork      Option = func(o *options) { o.noCork = true }
+	WithoutGetty     Option = func(o *options) { o.rawReadLoop = true }
 )

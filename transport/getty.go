@@ -65,6 +65,12 @@ func startSession(c *conn, server bool) error {
 	if server {
 		typ = getty.TCP_SERVER
 	}
+	if c.rawLoop {
+		hk := &hooks{c: c}
+		c.h.OnOpen(c)
+		go hk.rawReadLoop()
+		return nil
+	}
 	ss := gettyNewTCPSession(c.nc, endpoint(typ))
 	v := reflect.ValueOf(ss)
 	if v.Kind() != reflect.Pointer || v.Type().String() != "*getty.session" {

@@ -40,6 +40,7 @@ type options struct {
 	// Write-path variants, for benchmarks only (export_test.go).
 	directWrites bool
 	noCork       bool
+	rawReadLoop  bool
 }
 
 func newOptions(opts []Option) options {

@@ -462,3 +462,40 @@ func TestAnswersOfOneReadShareASyscall(t *testing.T) {
 type echoRecorder struct{ *recorder }
 
 func (e *echoRecorder) OnFrame(c transport.Conn, f []byte) { _ = c.Write(f) }
+
+// Writers racing Close: no panic, no race, errors are typed, OnClose once.
+func TestWritesRacingClose(t *testing.T) {
+	srv := newRecorder()
+	srv.onFrame = func(transport.Conn, []byte) {}
+	l := listen(t, srv)
+	for range 20 {
+		cli := newRecorder()
+		c, err := transport.Dial(context.Background(), l.Addr().String(), frameLen, cli)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		payload := frame(strings.Repeat("r", 3000))
+		for range 8 {
+			wg.Go(func() {
+				for {
+					err := c.Write(payload)
+					if err == nil {
+						continue
+					}
+					var ioe *transport.IOError
+					if !errors.Is(err, transport.ErrClosed) && !errors.As(err, &ioe) {
+						t.Errorf("write error %v", err)
+					}
+					return
+				}
+			})
+		}
+		wg.Go(func() { c.Close() })
+		wg.Wait()
+		cli.waitClose(t)
+		if o, cl, _ := cli.counts(); o != 1 || cl != 1 {
+			t.Fatalf("opens %d closes %d", o, cl)
+		}
+	}
+}
