@@ -147,3 +147,15 @@ func benchStorm(b *testing.B, balancer string, storm bool) {
 		b.Fatalf("%d calls failed", failed.Load())
 	}
 }
+
+// BenchmarkDirectoryUpdate is one registry event (a weight change) applied
+// to a directory of 1,000 providers, with no calls running.
+func BenchmarkDirectoryUpdate(b *testing.B) {
+	d := benchDirectory(b, 1000)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		d.Add(benchURL(i%1000, 50+i%2*50))
+		i++
+	}
+}

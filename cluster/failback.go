@@ -135,5 +135,5 @@ func (f *failback) Close() error {
 	f.mu.Unlock()
 	f.cancel()
 	f.wg.Wait()
-	return nil
+	return f.caller.Close()
 }

@@ -21,7 +21,7 @@ type forking struct {
 
 func (f *forking) Close() error {
 	f.wg.Wait()
-	return nil
+	return f.caller.Close()
 }
 
 type forkResult struct {

@@ -20,8 +20,8 @@ type Invoker interface {
 	// exception comes back as Result.Exception with a nil error; other
 	// errors follow the rules in the package doc.
 	Invoke(ctx context.Context, inv *dubbo.Invocation) (*dubbo.Result, error)
-	// Available is false while the connection is down or connecting, or
-	// after the provider sent READONLY.
+	// Available is false while the connection is down or connecting, after
+	// the provider sent READONLY, and after Close.
 	Available() bool
 	// Close stops the invoker for good, including any reconnect loop.
 	Close() error

@@ -168,10 +168,14 @@ func New(dir *Directory, opts ...Option) (Strategy, error) {
 // caller is what every strategy shares: the directory, the balancer and the
 // Picker of the latest snapshot it saw.
 type caller struct {
-	dir   *Directory
-	cfg   config
-	cache atomic.Pointer[pickerFor]
-	build sync.Mutex
+	dir      *Directory
+	cfg      config
+	cache    atomic.Pointer[pickerFor]
+	first    sync.Mutex  // serializes the first build
+	building atomic.Bool // a rebuild goroutine is running
+	stopMu   sync.Mutex  // guards stopped against starting a rebuild
+	stopped  bool
+	builders sync.WaitGroup
 }
 
 type pickerFor struct {
@@ -179,29 +183,66 @@ type pickerFor struct {
 	picker loadbalance.Picker
 }
 
-// current returns a snapshot with its Picker. A caller that finds the Picker
-// stale rebuilds it unless another caller is already doing so, in which case
-// it uses the previous pair: calls never wait for a rebuild.
+// current returns a snapshot with its Picker. Only the first call builds a
+// Picker itself. Afterwards a call that finds the Picker stale starts one
+// goroutine to rebuild it (unless one is running) and goes on with the
+// previous pair: calls never wait for a rebuild, and a storm of changes
+// costs one rebuild at a time, each for the latest snapshot. A stale Picker
+// still skips removed providers, whose invokers are Closed and so
+// unavailable; it only sees new providers and weights a rebuild later.
 func (c *caller) current() *pickerFor {
 	snap := c.dir.snap.Load()
 	pf := c.cache.Load()
 	if pf != nil && pf.snap.version >= snap.version {
 		return pf
 	}
-	if pf != nil && !c.build.TryLock() {
-		return pf
-	}
 	if pf == nil {
-		c.build.Lock()
-	}
-	defer c.build.Unlock()
-	if pf = c.cache.Load(); pf != nil && pf.snap.version >= snap.version {
+		c.first.Lock()
+		defer c.first.Unlock()
+		if pf = c.cache.Load(); pf == nil {
+			pf = c.build()
+		}
 		return pf
 	}
-	snap = c.dir.snap.Load()
-	pf = &pickerFor{snap: snap, picker: c.cfg.balancer.Picker(snap.nodes)}
+	if c.building.CompareAndSwap(false, true) {
+		c.stopMu.Lock()
+		if c.stopped {
+			c.building.Store(false)
+		} else {
+			c.builders.Add(1)
+			go c.rebuild()
+		}
+		c.stopMu.Unlock()
+	}
+	return pf
+}
+
+func (c *caller) build() *pickerFor {
+	snap := c.dir.snap.Load()
+	pf := &pickerFor{snap: snap, picker: c.cfg.balancer.Picker(snap.nodes)}
 	c.cache.Store(pf)
 	return pf
+}
+
+// rebuild builds Pickers until the latest snapshot has one.
+func (c *caller) rebuild() {
+	defer c.builders.Done()
+	for {
+		pf := c.build()
+		c.building.Store(false)
+		if c.dir.snap.Load().version == pf.snap.version || !c.building.CompareAndSwap(false, true) {
+			return
+		}
+	}
+}
+
+// Close waits for a rebuild in progress.
+func (c *caller) Close() error {
+	c.stopMu.Lock()
+	c.stopped = true
+	c.stopMu.Unlock()
+	c.builders.Wait()
+	return nil
 }
 
 // pick chooses a provider not in tried if it can.
@@ -245,8 +286,6 @@ func (c *caller) call(ctx context.Context, to Invoker, node *loadbalance.Node, i
 func (c *caller) fail(inv *dubbo.Invocation, tried []string, err error) error {
 	return &CallError{Strategy: c.cfg.name, Service: inv.Path, Method: inv.Method, Tried: tried, Err: err}
 }
-
-func (c *caller) Close() error { return nil }
 
 // failover tries providers one after another, never one it already tried
 // while untried ones remain, as long as errors are retryable.

@@ -439,3 +439,37 @@ func TestInvokerHealthReachesBalancer(t *testing.T) {
 		t.Fatalf("provider reporting trouble got %d of 21000 calls, want ~1000", n)
 	}
 }
+
+func TestNewProvidersReachedAfterRebuild(t *testing.T) {
+	fl := newFleet(nil)
+	var mu sync.Mutex
+	d := NewDirectory("s", func(u *registry.URL) (Invoker, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return fl.dial(u)
+	})
+	defer d.Close()
+	d.Add(provider(1))
+	s, _ := New(d, WithStrategy(Failfast))
+	defer s.Close()
+	if _, err := s.Invoke(t.Context(), greet); err != nil {
+		t.Fatal(err)
+	}
+	d.Add(provider(2))
+	mu.Lock()
+	second := fl.byKey["10.0.0.2:20880"]
+	mu.Unlock()
+	eventually(t, "a call on the new provider", func() bool {
+		if _, err := s.Invoke(t.Context(), greet); err != nil {
+			t.Fatal(err)
+		}
+		return second.calls.Load() > 0
+	})
+	// A removed provider is closed, hence skipped even by a stale Picker.
+	d.Remove(provider(1))
+	for range 100 {
+		if _, err := s.Invoke(t.Context(), greet); err != nil {
+			t.Fatalf("failfast call after a removal: %v", err)
+		}
+	}
+}
