@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -674,5 +675,91 @@ func TestGoldenErrorMessage(t *testing.T) {
 	}
 	if pulse := dubbo.EncodeErrorMessage(nil, msg); !bytes.Equal(pulse, java) {
 		t.Fatalf("Pulse %x\n Java %x", pulse, java)
+	}
+}
+
+var writePulse = flag.Bool("golden.write-pulse", false, "rewrite testdata/pulse/*.bin, Pulse's own frames for the golden calls")
+
+// pulseFrames are Pulse's encodings of the golden calls and results, as
+// whole frames with Java's ids. They are committed under testdata/pulse so
+// that the Java program can check that Java Dubbo reads them (see
+// testdata/README.md).
+func pulseFrames(t *testing.T) map[string][]byte {
+	t.Helper()
+	hessian2.Register(&goldenUser{})
+	frame := func(flags byte, id int64, body []byte, err error) []byte {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := exchange.StatusOK
+		if flags&exchange.FlagRequest != 0 {
+			st = 0
+		}
+		h := exchange.NewHeader(flags|2, st, id, len(body))
+		return append(h[:], body...)
+	}
+	req := func(id int64, inv *dubbo.Invocation) []byte {
+		body, err := dubbo.EncodeRequest(nil, inv)
+		return frame(exchange.FlagRequest|exchange.FlagTwoWay, id, body, err)
+	}
+	exc := &dubbo.JavaException{JavaClass: "java.lang.IllegalArgumentException", Message: "no user missing"}
+	out := map[string][]byte{
+		"req_sayhi.bin":   req(1, javaInvocation(greetingsService, "sayHi", "pulse")),
+		"req_getuser.bin": req(2, javaInvocation(userService, "getUser", "u1")),
+	}
+	for _, peer := range []string{oldPeer, newPeer} {
+		suffix := ""
+		if peer == newPeer {
+			suffix = "_att"
+		}
+		for _, r := range []struct {
+			name string
+			id   int64
+			res  *dubbo.Result
+		}{
+			{"resp_string", 1, &dubbo.Result{Value: "hi, pulse"}},
+			{"resp_user", 2, &dubbo.Result{Value: ada()}},
+			{"resp_null", 3, &dubbo.Result{}},
+			{"resp_exception", 4, &dubbo.Result{Exception: exc}},
+		} {
+			body, err := dubbo.EncodeResponse(nil, r.res, peer)
+			out[r.name+suffix+".bin"] = frame(0, r.id, body, err)
+		}
+	}
+	// A plain Go error: Pulse sends it as java.lang.RuntimeException.
+	body, err := dubbo.EncodeResponse(nil, &dubbo.Result{Exception: errors.New("no user missing")}, oldPeer)
+	out["resp_go_error.bin"] = frame(0, 5, body, err)
+	return out
+}
+
+// TestGoldenPulseFrames keeps testdata/pulse in step with the encoder:
+// the committed frames are what Pulse writes today (requests up to the
+// order of their attachments, which Go randomizes).
+func TestGoldenPulseFrames(t *testing.T) {
+	frames := pulseFrames(t)
+	dir := filepath.Join("testdata", "pulse")
+	if *writePulse {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for name, b := range frames {
+			if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for name, b := range frames {
+		t.Run(name, func(t *testing.T) {
+			committed, h := goldenBody(t, filepath.Join("pulse", name))
+			if !bytes.Equal(b[:exchange.HeaderLen], h[:]) {
+				t.Fatalf("header: now %x, committed %x", b[:exchange.HeaderLen], h[:])
+			}
+			if h.IsRequest() {
+				sameUpToMapOrder(t, b[exchange.HeaderLen:], committed, 6)
+			} else if !bytes.Equal(b[exchange.HeaderLen:], committed) {
+				t.Fatalf("body: now %x\ncommitted %x (regenerate with -golden.write-pulse)", b[exchange.HeaderLen:], committed)
+			}
+		})
 	}
 }

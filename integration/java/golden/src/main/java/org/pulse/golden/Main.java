@@ -27,6 +27,7 @@ import org.apache.dubbo.samples.api.User;
  *
  * <p>Arguments: repository root, folder name under testdata/ (e.g. "java"), Dubbo version
  * (for the log line only). Request ids are fixed so that tests can compare whole frames.
+ * With "verify ROOT DIR..." it reads other peers' frames instead (see Verify).
  */
 public final class Main {
     static final String GREETINGS = "org.apache.dubbo.samples.api.GreetingsService";
@@ -39,6 +40,11 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("verify")) {
+            // verify ROOT DIR...: read other peers' frames with Java's codec.
+            Verify.run(Path.of(args[1]).toAbsolutePath().normalize(), java.util.List.of(args).subList(2, args.length));
+            System.exit(0);
+        }
         Path root = Path.of(args[0]).toAbsolutePath().normalize();
         String dir = args[1];
         String version = args.length > 2 ? args[2] : "?";
@@ -117,6 +123,8 @@ public final class Main {
                         case "hasAttribute": return attrs.containsKey((String) a[0]);
                         case "setAttribute": attrs.put((String) a[0], a[1]); return null;
                         case "removeAttribute": attrs.remove((String) a[0]); return null;
+                        case "getLocalAddress": return new java.net.InetSocketAddress("127.0.0.1", 20880);
+                        case "getRemoteAddress": return new java.net.InetSocketAddress("127.0.0.1", 54321);
                         case "isConnected": return true;
                         case "isClosed": return false;
                         case "toString": return "golden-channel";
