@@ -17,9 +17,14 @@ import (
 // startProviderProcess re-executes the test binary as a provider process
 // (see TestMain) and returns it with its address.
 func startProviderProcess(t *testing.T, addr string) (*exec.Cmd, string) {
-	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), roleEnv+"=provider", "PULSE_EXCHANGE_TEST_ADDR="+addr)
+	return cmd, startCmd(t, cmd)
+}
+
+// startCmd starts a provider process and returns the address it printed.
+func startCmd(t *testing.T, cmd *exec.Cmd) string {
+	t.Helper()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -48,11 +53,11 @@ func startProviderProcess(t *testing.T, addr string) (*exec.Cmd, string) {
 		if !ok || !strings.HasPrefix(l, "ready ") {
 			t.Fatalf("provider process did not start: %q", l)
 		}
-		return cmd, strings.TrimPrefix(l, "ready ")
+		return strings.TrimPrefix(l, "ready ")
 	case <-time.After(20 * time.Second):
 		t.Fatal("provider process not ready in 20s")
 	}
-	return nil, ""
+	return ""
 }
 
 // TestSIGSTOPProvider is scenario S1 with a real process: the client finds
