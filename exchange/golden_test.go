@@ -123,7 +123,7 @@ func TestGoldenEventBytes(t *testing.T) {
 }
 
 // TestGoldenBodyHeaders decodes the header of every request and response
-// golden frame of protocol/dubbo: Java's and dubbo-go's.
+// golden frame of protocol/dubbo: Java's, dubbo-go's and Pulse's own.
 func TestGoldenBodyHeaders(t *testing.T) {
 	type want struct {
 		flags  byte
@@ -137,10 +137,13 @@ func TestGoldenBodyHeaders(t *testing.T) {
 		"java/resp_service_error.bin": {0x02, exchange.StatusServiceError},
 		"dubbogo/req_sayhi.bin":       request,
 		"dubbogo/req_getuser.bin":     request,
+		"pulse/req_sayhi.bin":         request, // Pulse's own frames for the same calls
+		"pulse/req_getuser.bin":       request,
 	}
 	ids := map[string]int64{
 		"java/req_sayhi.bin": 1, "java/req_getuser.bin": 2,
 		"dubbogo/req_sayhi.bin": 2, "dubbogo/req_getuser.bin": 4, // dubbo-go counts by two from 2
+		"pulse/req_sayhi.bin": 1, "pulse/req_getuser.bin": 2,
 	}
 	files, err := filepath.Glob(filepath.Join("..", "protocol", "dubbo", "testdata", "*", "*.bin"))
 	if err != nil || len(files) < 20 {
