@@ -336,8 +336,8 @@ func (d *Directory) closeAll(invs []Invoker) {
 }
 
 // nodeFor reads the balancing parameters of a provider URL: weight,
-// methods.<m>.weight (or Dubbo 2.7's <m>.weight), timestamp (ms since the
-// epoch) and warmup (ms).
+// methods.<m>.weight (or Dubbo 2.7's <m>.weight), timestamp or
+// remote.timestamp (ms since the epoch) and warmup (ms).
 func nodeFor(key string, u *registry.URL, st loadbalance.State) *loadbalance.Node {
 	n := loadbalance.NewNode(key, st)
 	if w, ok := intParam(u.Params, "weight"); ok {
@@ -346,7 +346,11 @@ func nodeFor(key string, u *registry.URL, st loadbalance.State) *loadbalance.Nod
 	if ms, ok := intParam(u.Params, "warmup"); ok && ms >= 0 {
 		n.Warmup = time.Duration(ms) * time.Millisecond
 	}
-	if ms, ok := intParam(u.Params, "timestamp"); ok && ms > 0 {
+	// A URL merged with consumer parameters keeps the provider's start in
+	// remote.timestamp, as Java's ClusterUtils.mergeUrl does.
+	if ms, ok := intParam(u.Params, "remote.timestamp"); ok && ms > 0 {
+		n.Start = time.UnixMilli(int64(ms))
+	} else if ms, ok := intParam(u.Params, "timestamp"); ok && ms > 0 {
 		n.Start = time.UnixMilli(int64(ms))
 	}
 	for k, v := range u.Params {

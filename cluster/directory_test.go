@@ -90,6 +90,11 @@ func TestDirectoryParams(t *testing.T) {
 	if n.MethodWeights["sayHi"] != 7 || n.MethodWeights["sayBye"] != 9 {
 		t.Fatalf("method weights %v", n.MethodWeights)
 	}
+	d.Add(provider(2, "timestamp", "1800000000000", "remote.timestamp", "1700000000000", "weight", "-5"))
+	n = d.snap.Load().nodes[1]
+	if n.Start.UnixMilli() != 1700000000000 || n.Weight != 0 {
+		t.Fatalf("merged URL: start %v weight %d, want the provider's start and weight 0", n.Start, n.Weight)
+	}
 }
 
 func TestDirectoryListFallsBackToAll(t *testing.T) {
