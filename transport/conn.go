@@ -29,6 +29,7 @@ type conn struct {
 	h        Handler
 	frameLen FrameLen
 	maxFrame int
+	readPoll time.Duration
 	log      *slog.Logger
 	ln       *Listener // nil on the dialing side
 	local    net.Addr
@@ -85,6 +86,7 @@ func newConn(nc *net.TCPConn, o *options, fl FrameLen, h Handler, ln *Listener) 
 		direct:   o.directWrites,
 		nocork:   o.noCork || o.directWrites,
 		rawLoop:  o.rawReadLoop,
+		readPoll: o.readPoll,
 	}
 	c.wcond.L = &c.wmu
 	now := time.Now().UnixNano()

@@ -35,12 +35,12 @@ const (
 	// cronPeriod is getty's per-session timer. Pulse runs its own ticker in
 	// exchange, so OnCron does nothing; the period only bounds how long the
 	// shared getty timer wheel keeps a closed session before dropping it.
-	cronPeriod = time.Minute
-	// readPoll is getty's read deadline per read call. An expired read
-	// deadline is not an error in getty (it reads again), so this is only
-	// how often an idle session wakes up; closing is done by closing the
-	// socket, which wakes the reader at once.
-	readPoll = time.Hour
+	cronPeriod = 30 * time.Second
+	// defaultReadPoll is getty's read deadline per read call. An expired
+	// read deadline is not an error in getty (it reads again), so this is
+	// only how often an idle session wakes up; closing is done by closing
+	// the socket, which wakes the reader at once.
+	defaultReadPoll = time.Hour
 	// gettyWriteTimeout is what getty sets as write deadline when its
 	// session stops; Pulse writes bypass getty otherwise.
 	gettyWriteTimeout = time.Second
@@ -82,7 +82,7 @@ func startSession(c *conn, server bool) error {
 	ss.SetPkgHandler(hk)
 	ss.SetEventListener(hk)
 	ss.SetCronPeriod(int(cronPeriod / time.Millisecond))
-	ss.SetReadTimeout(readPoll)
+	ss.SetReadTimeout(c.readPoll)
 	ss.SetWriteTimeout(gettyWriteTimeout)
 	installGettyLogger()
 	gettySessionRun(v.UnsafePointer())

@@ -41,6 +41,7 @@ type options struct {
 	directWrites bool
 	noCork       bool
 	rawReadLoop  bool
+	readPoll     time.Duration // getty's read deadline; tests shorten it
 }
 
 func newOptions(opts []Option) options {
@@ -48,6 +49,7 @@ func newOptions(opts []Option) options {
 		dialTimeout:  DefaultDialTimeout,
 		writeTimeout: DefaultWriteTimeout,
 		maxFrame:     DefaultMaxFrameSize,
+		readPoll:     defaultReadPoll,
 		sock: tcpopt.Options{
 			NoDelay:      true,
 			KeepAlive:    true,

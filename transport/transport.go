@@ -20,7 +20,7 @@
 // a net.Conn, so its session constructor is reached by go:linkname (getty.go).
 //
 // getty's per-session cron is left harmless: OnCron does nothing and runs
-// once a minute, because liveness belongs to exchange, which checks every
+// every 30 s, because liveness belongs to exchange, which checks every
 // connection's LastRead/LastWrite from one ticker. getty's read timeout is
 // not an error in getty (it just reads again), so idle connections are
 // never closed here; Close closes the socket, which wakes the reader at once.

@@ -499,3 +499,49 @@ func TestWritesRacingClose(t *testing.T) {
 		}
 	}
 }
+
+// getty's read deadline expiring on an idle connection is not a close:
+// idleness is for the layer above to judge.
+func TestIdleConnectionStaysOpen(t *testing.T) {
+	srv := newRecorder()
+	poll := transport.WithReadPoll(20 * time.Millisecond)
+	l := listen(t, &echoRecorder{srv}, poll)
+	cli := newRecorder()
+	c, err := transport.Dial(context.Background(), l.Addr().String(), frameLen, cli, poll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	eventually(t, "ten read deadlines to pass", func() bool { return time.Since(start) > 200*time.Millisecond })
+	if err := c.Write(frame("still there")); err != nil {
+		t.Fatal(err)
+	}
+	if got := cli.nextFrame(t); got != "still there" {
+		t.Fatalf("got %q", got)
+	}
+	for _, r := range []*recorder{srv, cli} {
+		if _, cl, e := r.counts(); cl != 0 || e != 0 {
+			t.Fatalf("closes %d errors %d on an idle connection", cl, e)
+		}
+	}
+}
+
+func TestCloseInOnOpen(t *testing.T) {
+	l := listen(t, nopHandler{})
+	cli := newRecorder()
+	h := &closeOnOpen{recorder: cli}
+	c, err := transport.Dial(context.Background(), l.Addr().String(), frameLen, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli.waitClose(t)
+	<-c.Done()
+	if o, cl, e := cli.counts(); o != 1 || cl != 1 || e != 0 {
+		t.Fatalf("opens %d closes %d errors %d", o, cl, e)
+	}
+}
+
+type closeOnOpen struct{ *recorder }
+
+func (h *closeOnOpen) OnOpen(c transport.Conn) { h.recorder.OnOpen(c); c.Close() }
