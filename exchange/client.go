@@ -60,7 +60,8 @@ type Client struct {
 	log    *slog.Logger
 	policy heartbeat.Policy
 	dial   dialFunc
-	sched  *scheduler
+	sched  *Scheduler
+	ownSch bool // sched was made for this one and closes with it
 	slots  []*slot
 	nextID atomic.Int64
 	hbSeq  atomic.Int64
@@ -103,7 +104,10 @@ func newClient(addr string, dial dialFunc, opts ...ClientOption) (*Client, error
 	}
 	c := &Client{addr: addr, o: o, log: o.logger.With("peer", addr), policy: policy, dial: dial, changed: make(chan struct{})}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	c.sched = newScheduler(policy.Tick())
+	c.sched, c.ownSch = o.scheduler, false
+	if c.sched == nil {
+		c.sched, c.ownSch = NewScheduler(policy.Tick()), true
+	}
 	c.slots = make([]*slot, o.conns)
 	for i := range c.slots {
 		c.slots[i] = &slot{c: c}
@@ -347,7 +351,9 @@ func (c *Client) Close() error {
 	for _, cc := range conns {
 		<-cc.conn.Done()
 	}
-	c.sched.close()
+	if c.ownSch {
+		c.sched.Close()
+	}
 	c.updateState()
 	return nil
 }

@@ -797,3 +797,22 @@ func openFDs() int {
 	}
 	return len(es)
 }
+
+// TestSharedScheduler: one Scheduler drives every connection of a Server
+// and of twenty Clients; heartbeats still flow and nothing else ticks.
+func TestSharedScheduler(t *testing.T) {
+	sch := NewScheduler(200 * time.Millisecond / 3)
+	defer sch.Close()
+	s := startServer(t, echo(), fastHB, WithScheduler(sch))
+	var clients []*Client
+	for i := 0; i < 20; i++ {
+		clients = append(clients, startClient(t, s.Addr().String(), fastHB, WithScheduler(sch)))
+	}
+	waitFor(t, 5*time.Second, "all connections on the shared ticker", func() bool { return sch.len() == 40 })
+	base := clients[0].pings.Load()
+	waitFor(t, 5*time.Second, "heartbeats from the shared ticker", func() bool { return clients[0].pings.Load() >= base+2 })
+	for _, c := range clients {
+		c.Close()
+	}
+	waitFor(t, 5*time.Second, "connections leave the ticker", func() bool { return sch.len() == 0 })
+}

@@ -47,6 +47,7 @@ type common struct {
 	logger    *slog.Logger
 	payload   int
 	transport []transport.Option
+	scheduler *Scheduler
 }
 
 type clientOptions struct {
@@ -80,6 +81,11 @@ func (f serverOption) applyServer(o *serverOptions) { f(o) }
 
 // WithHeartbeat sets the heartbeat interval and timeout (default 60 s and 180 s).
 func WithHeartbeat(h Heartbeat) Option { return bothOption(func(c *common) { c.heartbeat = h }) }
+
+// WithScheduler makes a Client or Server run its heartbeat checks on a
+// shared Scheduler instead of its own ticker. The caller closes it, after
+// the Clients and Servers using it.
+func WithScheduler(s *Scheduler) Option { return bothOption(func(c *common) { c.scheduler = s }) }
 
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return bothOption(func(c *common) { c.logger = l }) }

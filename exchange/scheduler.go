@@ -10,23 +10,34 @@ type checker interface {
 	check(now time.Time)
 }
 
-// scheduler is the one ticker that drives the heartbeat checks of every
+// Scheduler is the one ticker that drives the heartbeat checks of every
 // connection of a Client or a Server: no goroutine or timer per connection.
-type scheduler struct {
+// Each Client and Server makes its own unless WithScheduler gives them one
+// to share, as a consumer with one Client per provider should: then one
+// ticker serves every connection of the process.
+type Scheduler struct {
 	mu   sync.Mutex
 	set  map[checker]struct{}
 	buf  []checker
 	stop chan struct{}
 	done chan struct{}
+	once sync.Once
 }
 
-func newScheduler(tick time.Duration) *scheduler {
-	s := &scheduler{set: make(map[checker]struct{}), stop: make(chan struct{}), done: make(chan struct{})}
+// NewScheduler starts a Scheduler that checks its connections every tick. The
+// tick should be at most a third of the shortest heartbeat interval of the
+// Clients and Servers that share it (their timeouts are then met within a
+// tick). Close it after them.
+func NewScheduler(tick time.Duration) *Scheduler {
+	if tick <= 0 {
+		tick = time.Second
+	}
+	s := &Scheduler{set: make(map[checker]struct{}), stop: make(chan struct{}), done: make(chan struct{})}
 	go s.run(tick)
 	return s
 }
 
-func (s *scheduler) run(tick time.Duration) {
+func (s *Scheduler) run(tick time.Duration) {
 	defer close(s.done)
 	t := time.NewTicker(tick)
 	defer t.Stop()
@@ -50,26 +61,26 @@ func (s *scheduler) run(tick time.Duration) {
 	}
 }
 
-func (s *scheduler) add(c checker) {
+func (s *Scheduler) add(c checker) {
 	s.mu.Lock()
 	s.set[c] = struct{}{}
 	s.mu.Unlock()
 }
 
-func (s *scheduler) remove(c checker) {
+func (s *Scheduler) remove(c checker) {
 	s.mu.Lock()
 	delete(s.set, c)
 	s.mu.Unlock()
 }
 
-func (s *scheduler) len() int {
+func (s *Scheduler) len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.set)
 }
 
-// close stops the ticker and waits for a check in progress.
-func (s *scheduler) close() {
-	close(s.stop)
+// Close stops the ticker and waits for a check in progress.
+func (s *Scheduler) Close() {
+	s.once.Do(func() { close(s.stop) })
 	<-s.done
 }

@@ -32,7 +32,8 @@ type Server struct {
 	log    *slog.Logger
 	policy heartbeat.Policy
 	ln     listener
-	sched  *scheduler
+	sched  *Scheduler
+	ownSch bool // sched was made for this one and closes with it
 	nextID atomic.Int64
 	frames framePool
 
@@ -67,10 +68,15 @@ func listen(addr string, h Handler, lf listenFunc, opts ...ServerOption) (*Serve
 	}
 	s := &Server{h: h, o: o, log: o.logger, policy: policy}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.sched = newScheduler(policy.Tick())
+	s.sched, s.ownSch = o.scheduler, false
+	if s.sched == nil {
+		s.sched, s.ownSch = NewScheduler(policy.Tick()), true
+	}
 	ln, err := lf(addr, s.frameLen, s)
 	if err != nil {
-		s.sched.close()
+		if s.ownSch {
+			s.sched.Close()
+		}
 		s.cancel()
 		return nil, err
 	}
@@ -350,7 +356,9 @@ func (s *Server) Close() error {
 	for _, c := range conns {
 		<-c.Done()
 	}
-	s.sched.close()
+	if s.ownSch {
+		s.sched.Close()
+	}
 	// Handlers see their context end; wait for them to return.
 	for s.inflight.Load() > 0 {
 		time.Sleep(time.Millisecond)
