@@ -28,13 +28,36 @@ func WithMaxDepth(n int) DecodeOption { return func(c *decodeConfig) { c.maxDept
 
 func newDecoder(body []byte, opts []DecodeOption) (*hessian2.Decoder, error) {
 	c := decodeConfig{limit: DefaultPayloadLimit}
-	for _, o := range opts {
-		o(&c)
+	if len(opts) > 0 {
+		c = applyOptions(c, opts) // kept apart: taking c's address moves it to the heap
 	}
 	if c.limit > 0 && len(body) > c.limit {
 		return nil, &DecodeError{Part: "body", Err: fmt.Errorf("%w: %d > %d", ErrPayloadTooLarge, len(body), c.limit)}
 	}
-	return hessian2.NewDecoder(body, c.maxDepth), nil
+	d := hessian2.NewDecoder(body, c.maxDepth)
+	d.Intern(commonStrings)
+	return d, nil
+}
+
+// commonStrings are the strings nearly every body carries; decoding them
+// returns these shared copies instead of allocating. Read only.
+var commonStrings = func() map[string]any {
+	m := map[string]any{}
+	for _, s := range []string{
+		DefaultDubboVersion, "0.0.0", "", "Ljava/lang/String;", GenericDescriptor,
+		"dubbo", "path", "interface", "version", "group", "timeout", "token", "generic", "true", "false",
+		"remote.application", "application", "async", "id", "3000", "0", "1000", "5000",
+	} {
+		m[s] = s
+	}
+	return m
+}()
+
+func applyOptions(c decodeConfig, opts []DecodeOption) decodeConfig {
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
 }
 
 // EncodeRequest appends the request body of inv to dst, as Java's
@@ -194,12 +217,16 @@ func EncodeResponse(dst []byte, res *Result, peerDubboVersion string) ([]byte, e
 		}
 	}
 	if attach {
-		if err := e.EncodeFinalMap(res.Attachments, hessian2.KV{Key: "dubbo", Value: DefaultDubboVersion}); err != nil {
+		if err := e.EncodeFinalMap(res.Attachments, dubboVersionAttachment...); err != nil {
 			return dst, &EncodeError{Part: "attachments", Err: err}
 		}
 	}
 	return e.Bytes(), nil
 }
+
+// dubboVersionAttachment is what Java adds to every result's attachments.
+// Read only.
+var dubboVersionAttachment = []hessian2.KV{{Key: "dubbo", Value: DefaultDubboVersion}}
 
 func pick(attach bool, plain, with ResultKind) ResultKind {
 	if attach {

@@ -24,9 +24,13 @@ func intVersion(version string) (int64, bool) {
 	if version == "" {
 		return 0, false
 	}
-	parts := strings.Split(version, ".")
+	nparts := strings.Count(version, ".") + 1
 	var v int64
-	for i, p := range parts {
+	for i := 0; i < nparts; i++ {
+		p := version
+		if j := strings.IndexByte(version, '.'); j >= 0 {
+			p, version = version[:j], version[j+1:]
+		}
 		digits := 0
 		for digits < len(p) && p[digits] >= '0' && p[digits] <= '9' {
 			digits++
@@ -45,7 +49,7 @@ func intVersion(version string) (int64, bool) {
 			return 0, false
 		}
 		scale := int64(1)
-		for k := 0; k < len(parts)-i-1; k++ {
+		for k := 0; k < nparts-i-1; k++ {
 			scale *= 100
 			if scale > 1<<40 {
 				return 0, false
@@ -56,7 +60,7 @@ func intVersion(version string) (int64, bool) {
 			return 0, false
 		}
 	}
-	if len(parts) == 3 {
+	if nparts == 3 {
 		v *= 100
 	}
 	return v, true

@@ -36,10 +36,17 @@ func NewDecoder(b []byte, maxDepth int) *Decoder {
 	return d
 }
 
+// Intern makes the decoder return the values of strs, which must map each
+// string to itself (boxed once, so that returning it as an any costs no
+// allocation), for strings equal to one of its keys. Meant for the handful
+// of strings every message repeats (protocol versions, attachment keys).
+// strs must not change while the decoder uses it.
+func (d *Decoder) Intern(strs map[string]any) { d.sc.intern = strs }
+
 // Release returns the decoder to the pool. Decoded values stay valid (they
 // never alias the input).
 func (d *Decoder) Release() {
-	d.sc.b = nil
+	d.sc.b, d.sc.intern = nil, nil
 	if d.h != nil {
 		d.h.Reset(nil)
 	}
@@ -99,7 +106,7 @@ func (d *Decoder) library(start int) (v any, err error) {
 // int, long, double, date or string.
 func (d *Decoder) primitive(start int) (any, bool) {
 	end := d.sc.pos
-	s := scanner{b: d.sc.b[:end], pos: start + 1}
+	s := scanner{b: d.sc.b[:end], pos: start + 1, intern: d.sc.intern}
 	t := d.sc.b[start]
 	switch {
 	case t == tagNull:
@@ -115,6 +122,11 @@ func (d *Decoder) primitive(start int) (any, bool) {
 		v, _, _ := s.longBody(t)
 		return v, true
 	case isStringTag(t):
+		if t <= maxDirectStr { // short string: maybe interned, already boxed
+			if v, ok := s.interned(d.sc.b[start+1 : end]); ok {
+				return v, true
+			}
+		}
 		s.pos = start
 		v, _, _ := s.readString()
 		return v, true

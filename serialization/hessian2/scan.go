@@ -25,6 +25,7 @@ type scanner struct {
 	depth      int
 	maxDepth   int
 	containers int // lists, maps and objects walked so far
+	intern     map[string]any
 }
 
 // Decoded lists, maps and objects cost hundreds of bytes each however few
@@ -270,9 +271,21 @@ func (s *scanner) readString() (str string, null bool, err error) {
 		return "", false, err
 	}
 	if !multi {
+		if v, ok := s.interned(s.b[start:end]); ok {
+			return v.(string), false, nil
+		}
 		return javaString(s.b[start:end]), false, nil
 	}
 	return s.joinChunks(at), false, nil
+}
+
+// interned looks raw up in the intern table (no allocation).
+func (s *scanner) interned(raw []byte) (any, bool) {
+	if s.intern == nil || len(raw) > 64 {
+		return nil, false
+	}
+	v, ok := s.intern[string(raw)]
+	return v, ok
 }
 
 // joinChunks re-reads an already validated chunked string starting at at.

@@ -345,3 +345,36 @@ func TestEncodeUnsupported(t *testing.T) {
 		t.Fatalf("Encode(chan) = %v, want *EncodeError", err)
 	}
 }
+
+func TestIntern(t *testing.T) {
+	strs := map[string]any{"2.0.2": "2.0.2", "path": "path"}
+	e := NewEncoder(nil)
+	e.EncodeString("2.0.2")
+	_ = e.Encode("other")
+	_ = e.EncodeFinalMap(map[string]any{"path": "2.0.2"})
+	b := append([]byte(nil), e.Bytes()...)
+	e.Release()
+	d := NewDecoder(b, 0)
+	defer d.Release()
+	d.Intern(strs)
+	s, _, err := d.DecodeString()
+	if err != nil || s != "2.0.2" {
+		t.Fatal(s, err)
+	}
+	v, err := d.Decode()
+	if err != nil || v != "other" {
+		t.Fatal(v, err)
+	}
+	m, err := d.DecodeStringMap()
+	if err != nil || m["path"] != "2.0.2" {
+		t.Fatal(m, err)
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		d2 := NewDecoder(b[:6], 0)
+		d2.Intern(strs)
+		_, _ = d2.Decode()
+		d2.Release()
+	}); n != 0 {
+		t.Fatalf("interned decode allocated %v times", n)
+	}
+}
