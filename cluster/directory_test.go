@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -197,5 +199,27 @@ func TestDirectorySnapshotUnderConcurrentList(t *testing.T) {
 		if listed[key] == f.closed.Load() {
 			t.Fatalf("provider %s: listed=%v closed=%v", key, listed[key], f.closed.Load())
 		}
+	}
+}
+
+// dg#2101: a notify goroutine per change leaked thousands. Here a storm of
+// changes with calls in between runs at most one Picker rebuild at a time.
+func TestStormStartsNoGoroutinePerChange(t *testing.T) {
+	d := NewDirectory("s", newFleet(nil).dial)
+	defer d.Close()
+	d.Add(provider(0))
+	s, _ := New(d)
+	defer s.Close()
+	base := runtime.NumGoroutine()
+	most := 0
+	for i := range 1000 {
+		d.Add(provider(i%200, "weight", strconv.Itoa(1+i%7)))
+		if _, err := s.Invoke(t.Context(), greet); err != nil {
+			t.Fatal(err)
+		}
+		most = max(most, runtime.NumGoroutine()-base)
+	}
+	if most > 2 {
+		t.Fatalf("up to %d extra goroutines during the storm, want at most the one rebuilding", most)
 	}
 }
