@@ -106,8 +106,9 @@ func categoryOf(u URL) string {
 
 // ParseKey decodes a registry key written by Java Dubbo, dubbo-go or Pulse.
 // The last three segments are interface, category and URL; what is before
-// them is the root. The URL segment must be one path segment: keys deeper
-// below a category are not children and are refused.
+// them is the root. The URL must have a protocol, which refuses the
+// directory nodes Java (/dubbo/<iface>, /dubbo/<iface>/configurators) and
+// dubbo-go (/dubbo/<iface>/providers) write beside the URLs.
 func ParseKey(key string) (Key, error) {
 	i := strings.LastIndexByte(key, '/')
 	if i < 0 {
@@ -138,6 +139,11 @@ func ParseKey(key string) (Key, error) {
 	u, err := Parse(raw)
 	if err != nil {
 		return Key{}, err
+	}
+	if u.Protocol == "" {
+		// /dubbo/<iface>/configurators and dubbo-go's /dubbo/<iface>/providers
+		// are directory nodes, not URLs.
+		return Key{}, invalid("no URL in key", key)
 	}
 	return Key{Root: root, Interface: iface, Category: category, URL: u, Raw: raw}, nil
 }

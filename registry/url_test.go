@@ -192,6 +192,85 @@ func TestKeys(t *testing.T) {
 	}
 }
 
+// Keys observed in an embedded etcd, written by the peers of
+// integration/ (Java Dubbo 2.7.23 and 3.3.6 with the etcd3 registry,
+// dubbo-go v1.5.9 with etcdv3), with their values.
+const (
+	observedJava27Key = "/dubbo/org.apache.dubbo.samples.api.GreetingsService/providers/dubbo%3A%2F%2F127.0.0.1%3A20998" +
+		"%2Forg.apache.dubbo.samples.api.GreetingsService%3Fanyhost%3Dtrue%26application%3Djava-probe%26deprecated%3Dfalse" +
+		"%26dubbo%3D2.0.2%26dynamic%3Dtrue%26generic%3Dfalse%26heartbeat%3D60000" +
+		"%26interface%3Dorg.apache.dubbo.samples.api.GreetingsService%26methods%3DsayHi%26pid%3D32489%26release%3D2.7.23" +
+		"%26serialization%3Dhessian2%26service.name%3DServiceBean%3A%2Forg.apache.dubbo.samples.api.GreetingsService" +
+		"%26side%3Dprovider%26timestamp%3D1795434022321" // value "7302483476936556817" = its lease, shared by both services, TTL 30 s
+	observedJava33Key = "/dubbo/org.apache.dubbo.samples.api.UserService/providers/dubbo%3A%2F%2F127.0.0.1%3A20998" +
+		"%2Forg.apache.dubbo.samples.api.UserService%3Fapplication%3Djava-probe%26deprecated%3Dfalse%26dubbo%3D2.0.2" +
+		"%26dynamic%3Dtrue%26generic%3Dfalse%26heartbeat%3D60000%26interface%3Dorg.apache.dubbo.samples.api.UserService" +
+		"%26methods%3DgetUser%26release%3D3.3.6%26serialization%3Dhessian2%26side%3Dprovider%26timestamp%3D1795434045464"
+	observedDubbogoKey = "/dubbo/org.apache.dubbo.samples.api.GreetingsService/providers/dubbo%3A%2F%2F127.0.0.1%3A20999" +
+		"%2Forg.apache.dubbo.samples.api.GreetingsService%3Fanyhost%3Dtrue%26app.version%3D1.0.0" +
+		"%26application%3Ddubbogo-peer-provider%26bean.name%3DGreetingsProvider%26cluster%3Dfailover%26environment%3Dtest" +
+		"%26export%3Dtrue%26interface%3Dorg.apache.dubbo.samples.api.GreetingsService%26ip%3D192.0.2.2" +
+		"%26loadbalance%3Drandom%26message_size%3D4%26methods%3DsayHi%26module%3Ddubbogo+peer" +
+		"%26name%3Ddubbogo-peer-provider%26organization%3Dpulse%26owner%3Dpulse%26pid%3D30303%26registry.role%3D3" +
+		"%26release%3Ddubbo-golang-1.5.8%26serialization%3Dhessian2" +
+		"%26service.filter%3Decho%2Ctoken%2Caccesslog%2Ctps%2Cgeneric_service%2Cexecute%2Cpshutdown%26side%3Dprovider" +
+		"%26ssl-enabled%3Dfalse%26timestamp%3D1795433981" // value "", a lease of its own, TTL 30 s
+)
+
+func TestObservedPeerKeys(t *testing.T) {
+	tests := []struct {
+		name, key, iface, release string
+		port                      int
+		ts                        time.Time
+		reencodes                 bool
+	}{
+		{"java 2.7.23", observedJava27Key, "org.apache.dubbo.samples.api.GreetingsService", "2.7.23", 20998, time.UnixMilli(1795434022321), true},
+		{"java 3.3.6", observedJava33Key, "org.apache.dubbo.samples.api.UserService", "3.3.6", 20998, time.UnixMilli(1795434045464), true},
+		// Go's QueryEscape and Java's URLEncoder agree on this URL too.
+		{"dubbo-go 1.5.9", observedDubbogoKey, "org.apache.dubbo.samples.api.GreetingsService", "dubbo-golang-1.5.8", 20999, time.Unix(1795433981, 0), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k, err := ParseKey(tt.key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u := k.URL
+			if k.Root != "dubbo" || k.Category != CategoryProviders || k.Interface != tt.iface || u.Interface() != tt.iface ||
+				u.Port != tt.port || u.Host != "127.0.0.1" || u.Release() != tt.release || !u.Timestamp().Equal(tt.ts) ||
+				u.Side() != SideProvider || u.Serialization() != "hessian2" || len(u.Methods()) != 1 {
+				t.Fatalf("parsed %+v / %s", k, u)
+			}
+			if got := EncodeKey("", u) == tt.key; got != tt.reencodes {
+				t.Fatalf("re-encoded key equal = %v:\n %s\n %s", got, EncodeKey("", u), tt.key)
+			}
+			if !IsMatch(NewConsumerURL("10.0.0.9", tt.iface).With(KeyCategory, ""), u) {
+				t.Fatal("a consumer without group and version does not match")
+			}
+		})
+	}
+	if dg := MustParse(mustRaw(t, observedDubbogoKey)); dg.Param("module") != "dubbogo peer" {
+		t.Fatalf("dubbo-go '+' not decoded to a space: %q", dg.Param("module"))
+	}
+	// Directory nodes written beside the URLs are not registrations.
+	for _, dir := range []string{"/dubbo/org.apache.dubbo.samples.api.GreetingsService",
+		"/dubbo/org.apache.dubbo.samples.api.GreetingsService/configurators",
+		"/dubbo/org.apache.dubbo.samples.api.GreetingsService/providers"} {
+		if _, err := ParseKey(dir); !errors.Is(err, ErrInvalidURL) {
+			t.Errorf("ParseKey(%q) = %v", dir, err)
+		}
+	}
+}
+
+func mustRaw(t *testing.T, key string) string {
+	t.Helper()
+	k, err := ParseKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.Raw
+}
+
 func TestBuilders(t *testing.T) {
 	ts := time.UnixMilli(1700000000123)
 	p := NewProviderURL("10.1.2.3", 20880, "org.apache.dubbo.samples.api.GreetingsService",
