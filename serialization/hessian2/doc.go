@@ -34,7 +34,12 @@
 //	map[K]V                  java.util.Map (hessian untyped map)
 //	POJO (JavaClassName)     that class, written with a class definition
 //	POJOEnum                 a Java enum (RegisterEnum)
-//	*big.Decimal (gost)      java.math.BigDecimal
+//	*big.Decimal (gost)      java.math.BigDecimal (decoded as *big.Decimal too:
+//	                         use its String method, not its Value field)
+//
+// Java field names come from the Go field names with the first letter
+// lowered (dubbo-go-hessian2's rule), so `ID` becomes "iD": tag such fields,
+// e.g. `hessian:"id"`.
 //
 // Decoded maps are map[any]any, lists []any or a typed slice, objects of
 // registered classes a pointer to the registered Go struct, objects of

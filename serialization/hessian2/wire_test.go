@@ -378,3 +378,41 @@ func TestIntern(t *testing.T) {
 		t.Fatalf("interned decode allocated %v times", n)
 	}
 }
+
+// Java writes a Color[] as a typed list of enum objects (one "name" field).
+func TestJavaEnumArray(t *testing.T) {
+	b := []byte{'V'}
+	b = AppendString(b, "[org.apache.dubbo.samples.api.Color")
+	b = AppendInt(b, 2)
+	b = append(b, 'C')
+	b = AppendString(b, "org.apache.dubbo.samples.api.Color")
+	b = AppendInt(b, 1)
+	b = AppendString(b, "name")
+	b = append(b, 0x60)
+	b = AppendString(b, "RED")
+	b = append(b, 0x60)
+	b = AppendString(b, "GREEN")
+	v := decodeOne(t, b)
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Slice || rv.Len() != 2 {
+		t.Fatalf("decoded %#v", v)
+	}
+	for i, want := range []color{red, green} {
+		got := reflect.Indirect(reflect.ValueOf(rv.Index(i).Interface())).Interface()
+		if got != want {
+			t.Fatalf("element %d = %#v", i, got)
+		}
+	}
+}
+
+// Row 26: a null Date inside a POJO decodes to the zero time.Time.
+func TestNullDateField(t *testing.T) {
+	b := encodeOne(t, &user{ID: "u"})
+	if !bytes.Contains(b, []byte{'N'}) {
+		t.Fatalf("zero date not written as null: % x", b)
+	}
+	u := decodeOne(t, b).(*user)
+	if !u.Registered.IsZero() {
+		t.Fatalf("registered = %v", u.Registered)
+	}
+}
