@@ -2,10 +2,13 @@ package exchange
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/pulse-rpc/pulse/transport/transporttest"
 	"go.uber.org/goleak"
@@ -16,8 +19,11 @@ import (
 const roleEnv = "PULSE_EXCHANGE_TEST_ROLE"
 
 func TestMain(m *testing.M) {
-	if os.Getenv(roleEnv) == "provider" {
+	switch os.Getenv(roleEnv) {
+	case "provider":
 		os.Exit(runProviderProcess())
+	case "idleclients":
+		os.Exit(runIdleClientsProcess())
 	}
 	goleak.VerifyTestMain(m, transporttest.GoleakOptions()...)
 }
@@ -40,4 +46,32 @@ func runProviderProcess() int {
 	<-ch
 	s.Close()
 	return 0
+}
+
+// runIdleClientsProcess opens PULSE_EXCHANGE_TEST_CONNS connections to
+// PULSE_EXCHANGE_TEST_ADDR with a 1 s heartbeat, prints "ready <n>" once all
+// are ready and idles until killed.
+func runIdleClientsProcess() int {
+	n, _ := strconv.Atoi(os.Getenv("PULSE_EXCHANGE_TEST_CONNS"))
+	c, err := NewClient(os.Getenv("PULSE_EXCHANGE_TEST_ADDR"), WithConnections(n),
+		WithHeartbeat(Heartbeat{Interval: time.Second}), WithDialTimeout(10*time.Second),
+		WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		fmt.Println("error", err)
+		return 1
+	}
+	for {
+		ready := 0
+		for _, in := range c.Conns() {
+			if in.State == StateReady {
+				ready++
+			}
+		}
+		if ready == n {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	fmt.Println("ready", n)
+	select {}
 }

@@ -25,6 +25,13 @@ func startProviderProcess(t *testing.T, addr string) (*exec.Cmd, string) {
 // startCmd starts a provider process and returns the address it printed.
 func startCmd(t *testing.T, cmd *exec.Cmd) string {
 	t.Helper()
+	return startCmdTimeout(t, cmd, 20*time.Second)
+}
+
+// startCmdTimeout starts a peer process and returns what follows "ready "
+// on the line it prints once ready.
+func startCmdTimeout(t *testing.T, cmd *exec.Cmd, wait time.Duration) string {
+	t.Helper()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -54,8 +61,8 @@ func startCmd(t *testing.T, cmd *exec.Cmd) string {
 			t.Fatalf("provider process did not start: %q", l)
 		}
 		return strings.TrimPrefix(l, "ready ")
-	case <-time.After(20 * time.Second):
-		t.Fatal("provider process not ready in 20s")
+	case <-time.After(wait):
+		t.Fatalf("peer process not ready in %v", wait)
 	}
 	return ""
 }
