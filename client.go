@@ -31,21 +31,22 @@ type Client struct {
 	reg     registry.Registry
 	regErr  error
 
-	mu      sync.Mutex
-	refs    map[string]*reference // by service key + URLs
-	closed  bool
-	closers []func()
+	mu     sync.Mutex
+	refs   map[string]*reference // by service key + URLs
+	shared []*reference          // references sharing the directory of one in refs
+	closed bool
 }
 
 // reference is one referred service: its directory and call strategies.
 type reference struct {
-	iface  string
-	cfg    serviceConfig
-	log    *slog.Logger
-	dir    *cluster.Directory
-	cancel func() // the registry subscription, if any
-	mu     sync.Mutex
-	strats map[callConfig]cluster.Strategy
+	iface   string
+	version string
+	group   string
+	log     *slog.Logger
+	dir     *cluster.Directory
+	cancel  func() // the registry subscription, if any
+	mu      sync.Mutex
+	strats  map[callConfig]cluster.Strategy
 }
 
 // NewClient returns a Client. It connects to nothing until a service is
@@ -99,13 +100,13 @@ func (c *Client) Refer(iface string, stub any, opts ...ServiceOption) error {
 			registerPOJOs(m.result)
 		}
 	}
-	ref, err := c.reference(iface, opts)
+	ref, cfg, err := c.reference(iface, opts)
 	if err != nil {
 		return err
 	}
 	fill(sv, methods, func(ctx context.Context, m *stubMethod, args []any) (any, error) {
 		inv := &dubbo.Invocation{Method: m.javaName, ParameterTypes: m.descs, Arguments: args}
-		return c.call(ctx, ref, inv)
+		return c.call(ctx, ref, &cfg, inv)
 	})
 	return nil
 }
@@ -120,7 +121,7 @@ func (c *Client) Invoke(ctx context.Context, iface, method string, paramTypes []
 		return nil, &Error{Code: CodeUnknown, Service: iface, Method: method,
 			Message: fmt.Sprintf("%d parameter types for %d arguments", len(paramTypes), len(args))}
 	}
-	ref, err := c.reference(iface, opts)
+	ref, cfg, err := c.reference(iface, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -131,11 +132,12 @@ func (c *Client) Invoke(ctx context.Context, iface, method string, paramTypes []
 	if err != nil {
 		return nil, &Error{Code: CodeUnknown, Service: iface, Method: method, Message: err.Error(), cause: err}
 	}
-	return c.call(ctx, ref, inv)
+	return c.call(ctx, ref, &cfg, inv)
 }
 
-// reference returns the shared reference of a service and its options.
-func (c *Client) reference(iface string, opts []ServiceOption) (*reference, error) {
+// reference returns the reference of a service (shared by every Refer and
+// Invoke with the same version, group and URLs) and the options of this use.
+func (c *Client) reference(iface string, opts []ServiceOption) (*reference, serviceConfig, error) {
 	cfg := newServiceConfig(c.cfg.defaults, opts)
 	var urls []string
 	for _, u := range cfg.urls {
@@ -151,39 +153,40 @@ func (c *Client) reference(iface string, opts []ServiceOption) (*reference, erro
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
-		return nil, &Error{Code: CodeConnectionLost, Service: iface, Message: "client closed"}
+		return nil, cfg, &Error{Code: CodeConnectionLost, Service: iface, Message: "client closed"}
 	}
 	if ref, ok := c.refs[key]; ok {
 		// Same service, same providers: share the directory, keep the
 		// caller's call options.
-		return &reference{iface: iface, cfg: cfg, log: c.cfg.logger, dir: ref.dir, strats: map[callConfig]cluster.Strategy{}}, nil
+		return ref, cfg, nil
 	}
 	dir := cluster.NewDirectory(iface, func(u *registry.URL) (cluster.Invoker, error) {
 		return c.pool.dial(*u, c.cfg.payloadLimit)
 	}, cluster.WithDirectoryLogger(c.cfg.logger))
-	ref := &reference{iface: iface, cfg: cfg, log: c.cfg.logger, dir: dir, strats: map[callConfig]cluster.Strategy{}}
+	ref := &reference{iface: iface, version: cfg.version, group: cfg.group, log: c.cfg.logger, dir: dir,
+		strats: map[callConfig]cluster.Strategy{}}
 	if len(urls) > 0 {
 		var provs []*registry.URL
 		for _, s := range urls {
 			u, err := parseProviderURL(s, iface)
 			if err != nil {
 				dir.Close()
-				return nil, err
+				return nil, cfg, err
 			}
 			provs = append(provs, u)
 		}
 		if err := dir.Set(provs); err != nil {
-			return nil, err
+			return nil, cfg, err
 		}
 	} else {
 		if c.cfg.registry == "" || c.cfg.registry == "none" {
 			dir.Close()
-			return nil, fmt.Errorf("pulse: Refer %s: no URL given and the client has no registry", iface)
+			return nil, cfg, fmt.Errorf("pulse: %s: no URL given and the client has no registry", iface)
 		}
 		reg, err := c.registry(context.Background())
 		if err != nil {
 			dir.Close()
-			return nil, err
+			return nil, cfg, err
 		}
 		consumer := registry.NewConsumerURL(localIP(), iface, registry.WithApplication(c.cfg.application))
 		if cfg.version != "" {
@@ -201,7 +204,7 @@ func (c *Client) reference(iface string, opts []ServiceOption) (*reference, erro
 		}))
 		if err != nil {
 			dir.Close()
-			return nil, fmt.Errorf("pulse: Refer %s: subscribe: %w", iface, err)
+			return nil, cfg, fmt.Errorf("pulse: %s: subscribe: %w", iface, err)
 		}
 		ref.cancel = cancel
 		regCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
@@ -211,7 +214,7 @@ func (c *Client) reference(iface string, opts []ServiceOption) (*reference, erro
 		done()
 	}
 	c.refs[key] = ref
-	return ref, nil
+	return ref, cfg, nil
 }
 
 // parseProviderURL reads "dubbo://host:port[/path][?params]".
@@ -233,6 +236,18 @@ func parseProviderURL(s, iface string) (*registry.URL, error) {
 		u.Path = iface
 	}
 	return &u, nil
+}
+
+// close stops the reference's strategies and closes its directory.
+func (r *reference) close() {
+	r.mu.Lock()
+	strats := r.strats
+	r.strats = map[callConfig]cluster.Strategy{}
+	r.mu.Unlock()
+	for _, s := range strats {
+		s.Close()
+	}
+	r.dir.Close()
 }
 
 // strategy returns the cluster strategy for a call configuration.
@@ -257,15 +272,15 @@ func (r *reference) strategy(cc callConfig) (cluster.Strategy, error) {
 
 // call runs one invocation through the reference's cluster strategy and
 // turns the outcome into a value or a *Error.
-func (c *Client) call(ctx context.Context, ref *reference, inv *dubbo.Invocation) (any, error) {
+func (c *Client) call(ctx context.Context, ref *reference, cfg *serviceConfig, inv *dubbo.Invocation) (any, error) {
 	method := inv.Method
 	if g, ok := genericMethod(inv); ok {
 		method = g
 	}
-	cc := ref.cfg.callFor(method)
+	cc := cfg.callFor(method)
 	inv.DubboVersion = dubbo.DefaultDubboVersion
 	inv.Path = ref.iface
-	inv.Version = ref.cfg.version
+	inv.Version = ref.version
 	if inv.Version == "" {
 		inv.Version = "0.0.0"
 	}
@@ -279,8 +294,8 @@ func (c *Client) call(ctx context.Context, ref *reference, inv *dubbo.Invocation
 	att["path"] = ref.iface
 	att["interface"] = ref.iface
 	att["version"] = inv.Version
-	if ref.cfg.group != "" {
-		att["group"] = ref.cfg.group
+	if ref.group != "" {
+		att["group"] = ref.group
 	}
 	timeout := cc.timeout
 	if dl, ok := ctx.Deadline(); ok {
@@ -381,7 +396,7 @@ func (c *Client) Close() error {
 		if r.cancel != nil {
 			r.cancel()
 		}
-		r.dir.Close()
+		r.close()
 	}
 	c.pool.close()
 	if c.reg != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pulse-rpc/pulse/cluster"
 	"github.com/pulse-rpc/pulse/exchange"
@@ -25,11 +26,12 @@ type conns struct {
 }
 
 type sharedConn struct {
-	ex   *exchange.Client
-	refs int
+	ex        *exchange.Client
+	refs      int
+	everReady atomic.Bool // seen ready at least once
 }
 
-func (c *conns) acquire(addr string) (*exchange.Client, error) {
+func (c *conns) acquire(addr string) (*sharedConn, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -37,14 +39,15 @@ func (c *conns) acquire(addr string) (*exchange.Client, error) {
 	}
 	if sc, ok := c.byAddr[addr]; ok {
 		sc.refs++
-		return sc.ex, nil
+		return sc, nil
 	}
 	ex, err := exchange.NewClient(addr, c.opts...)
 	if err != nil {
 		return nil, err
 	}
-	c.byAddr[addr] = &sharedConn{ex: ex, refs: 1}
-	return ex, nil
+	sc := &sharedConn{ex: ex, refs: 1}
+	c.byAddr[addr] = sc
+	return sc, nil
 }
 
 func (c *conns) release(addr string) {
@@ -88,25 +91,34 @@ func (c *conns) close() {
 // invoker adapts a shared exchange connection to cluster.Invoker for one
 // provider URL.
 type invoker struct {
-	url     registry.URL
-	ex      *exchange.Client
-	pool    *conns
-	limit   int
-	once    sync.Once
-	onClose func()
+	url   registry.URL
+	sc    *sharedConn
+	ex    *exchange.Client
+	pool  *conns
+	limit int
+	once  sync.Once
 }
 
 func (p *conns) dial(u registry.URL, limit int) (cluster.Invoker, error) {
-	ex, err := p.acquire(u.Address())
+	sc, err := p.acquire(u.Address())
 	if err != nil {
 		return nil, err
 	}
-	return &invoker{url: u, ex: ex, pool: p, limit: limit}, nil
+	return &invoker{url: u, sc: sc, ex: sc.ex, pool: p, limit: limit}, nil
 }
 
 func (i *invoker) URL() *registry.URL { return &i.url }
 
-func (i *invoker) Available() bool { return i.ex.State() == exchange.StateReady }
+// state reads the connection state and remembers having seen it ready.
+func (i *invoker) state() exchange.State {
+	st := i.ex.State()
+	if st == exchange.StateReady && !i.sc.everReady.Load() {
+		i.sc.everReady.Store(true)
+	}
+	return st
+}
+
+func (i *invoker) Available() bool { return i.state() == exchange.StateReady }
 
 // Health reports the heartbeat view of the connection.
 func (i *invoker) Health() cluster.Health {
@@ -141,22 +153,25 @@ func (i *invoker) Invoke(ctx context.Context, inv *dubbo.Invocation) (*dubbo.Res
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
-	if i.ex.State() == exchange.StateConnecting {
+	if i.state() == exchange.StateConnecting && !i.sc.everReady.Load() {
 		// The directory offers a connecting provider only when none is
-		// ready (the first calls after Refer, or every provider down):
-		// wait for it within the attempt's time rather than fail at once.
+		// ready. Before its first connection is up (the first calls after
+		// Refer), wait for it within the attempt's time; a provider that
+		// was up and is reconnecting fails the attempt at once.
 		if err := i.ex.WaitReady(ctx); err != nil {
 			return nil, &Error{Code: CodeConnectionLost, Service: inv.Path, Method: inv.Method,
 				Message: fmt.Sprintf("no connection to %s became ready: %v", i.url.Address(), err),
 				cause:   errors.Join(err, cluster.ErrUnavailable)}
 		}
+		i.sc.everReady.Store(true)
 	}
 	resp, err := i.ex.Call(ctx, &exchange.Request{TwoWay: true, Serialization: byte(serialization.Hessian2), Body: body})
 	if err != nil {
 		return nil, exchangeError(err)
 	}
 	if resp.Status != exchange.StatusOK {
-		return nil, statusError(resp)
+		msg := readStatusMessage(resp)
+		return nil, statusError(resp.Status, msg, &exchange.StatusError{Status: resp.Status, Message: msg})
 	}
 	res, err := dubbo.DecodeResponse(resp.Body, dubbo.WithPayloadLimit(i.limit))
 	if err != nil {
@@ -169,6 +184,14 @@ func (i *invoker) Invoke(ctx context.Context, inv *dubbo.Invocation) (*dubbo.Res
 // exchangeError maps an exchange failure to a Pulse error that the cluster
 // strategy classifies as the cluster package doc says.
 func exchangeError(err error) error {
+	var se *exchange.StatusError
+	if errors.As(err, &se) {
+		switch se.Status {
+		case exchange.StatusClientTimeout, exchange.StatusServerTimeout, exchange.StatusChannelInactive:
+		default: // an answer from the peer
+			return statusError(se.Status, se.Message, err)
+		}
+	}
 	switch {
 	case errors.Is(err, exchange.ErrNotReady), errors.Is(err, exchange.ErrClosed):
 		return &Error{Code: CodeConnectionLost, Message: err.Error(), cause: joinCause(err, cluster.ErrUnavailable)}
@@ -194,20 +217,18 @@ func joinCause(err, class error) error { return errors.Join(err, class) }
 // BAD_REQUEST "Service not found:" (3.x, also for unknown methods and
 // mismatched parameter types), an oversized response with BAD_RESPONSE
 // "Data length too large".
-func statusError(resp *exchange.Response) error {
-	msg := readStatusMessage(resp)
-	e := &Error{Code: CodeUnknown, Message: fmt.Sprintf("%s: %s", resp.Status, msg),
-		cause: &exchange.StatusError{Status: resp.Status, Message: msg}}
+func statusError(st exchange.Status, msg string, cause error) error {
+	e := &Error{Code: CodeUnknown, Message: fmt.Sprintf("%s: %s", st, msg), cause: cause}
 	switch {
-	case resp.Status == exchange.StatusServiceNotFound || strings.Contains(msg, "Not found exported service"):
+	case st == exchange.StatusServiceNotFound || strings.Contains(msg, "Not found exported service"):
 		e.Code = CodeUnknownService
 	case strings.Contains(msg, "Service not found:"):
 		e.Code = CodeUnknownMethod
-	case strings.Contains(msg, "too large") || strings.Contains(msg, "payload"):
+	case strings.Contains(strings.ToLower(msg), "too large") || strings.Contains(msg, "payload"):
 		e.Code = CodePayloadTooLarge
-	case resp.Status == exchange.StatusServerTimeout || resp.Status == exchange.StatusClientTimeout:
+	case st == exchange.StatusServerTimeout || st == exchange.StatusClientTimeout:
 		e.Code = CodeTimeout
-	case resp.Status == exchange.StatusServerError && strings.Contains(msg, "shutting down"):
+	case st == exchange.StatusServerError && strings.Contains(msg, "shutting down"):
 		// A provider draining after READONLY: the call never ran; go elsewhere.
 		e.Code = CodeConnectionLost
 		e.cause = errors.Join(e.cause, cluster.ErrUnavailable)
