@@ -62,7 +62,9 @@ func TestRegistryDiscovery(t *testing.T) {
 	}
 
 	cli := newClient(t, pulse.WithRegistry(reg))
-	var stub struct{ Which func(context.Context) (string, error) }
+	var stub struct {
+		Which func(context.Context) (string, error)
+	}
 	if err := cli.Refer(iface, &stub, pulse.Version("1.0.0"), pulse.Timeout(2*time.Second)); err != nil {
 		t.Fatal(err)
 	}
