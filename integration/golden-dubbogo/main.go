@@ -4,6 +4,7 @@
 // frames; nothing here is built by Pulse's CI.
 //
 //	cd integration/golden-dubbogo && go run . ../..
+//	cd integration/golden-dubbogo && go run . verify ../.. java pulse
 //
 // It writes protocol/dubbo/testdata/dubbogo/*.bin and
 // exchange/testdata/dubbogo/*.bin under -root. See protocol/dubbo/testdata/README.md.
@@ -45,11 +46,22 @@ func (User) JavaClassName() string { return "org.apache.dubbo.samples.api.User" 
 func main() {
 	// dubbo-go's packages parse the command line in their init functions,
 	// so the repository root is a plain argument, not a flag.
-	root := "../.."
-	if len(os.Args) > 1 {
-		root = os.Args[1]
-	}
 	hessian.RegisterPOJO(&User{})
+	args := os.Args[1:]
+	if len(args) > 0 && args[0] == "verify" {
+		// verify ROOT DIR...: read Java's and Pulse's frames with dubbo-go's codec.
+		if len(args) < 3 {
+			log.Fatal("usage: go run . verify ROOT DIR...")
+		}
+		if err := verify(args[1], args[2:]); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+	root := "../.."
+	if len(args) > 0 {
+		root = args[0]
+	}
 	if err := run(root); err != nil {
 		log.Fatal(err)
 	}
