@@ -175,8 +175,11 @@ func (c *conn) cork() {
 	c.wmu.Unlock()
 }
 
-// uncork ends the batch: the read goroutine writes the queue and gives up
-// the flusher role.
+// uncork ends the batch (or, past maxPending queued bytes, cuts it short):
+// the read goroutine writes the queue and gives up the flusher role. While
+// corked, writers never wait for the queue to shrink, since the read
+// goroutine's own OnFrame may be one of them; so a batch must be short, and
+// OnFrame must hand slow work to other goroutines.
 func (c *conn) uncork() {
 	if !c.holdsCork {
 		return
@@ -186,6 +189,13 @@ func (c *conn) uncork() {
 	c.corked = false
 	c.wmu.Unlock()
 	c.drain()
+}
+
+// queued is how many bytes wait behind the flusher.
+func (c *conn) queued() int {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return len(c.wbuf)
 }
 
 // waitFlushed lets a write in progress (which also sends what is queued,

@@ -152,7 +152,7 @@ func (hk *hooks) OnMessage(_ getty.Session, _ any) {
 		c.cork()
 	}
 	c.h.OnFrame(c, frame)
-	if last {
+	if last || c.holdsCork && c.queued() >= maxPending {
 		c.uncork()
 	}
 }

@@ -545,3 +545,31 @@ func TestCloseInOnOpen(t *testing.T) {
 type closeOnOpen struct{ *recorder }
 
 func (h *closeOnOpen) OnOpen(c transport.Conn) { h.recorder.OnOpen(c); c.Close() }
+
+// Answers far larger than the queue limit, written from OnFrame during a
+// corked batch, neither deadlock nor get lost.
+func TestBigAnswersDuringBatch(t *testing.T) {
+	big := strings.Repeat("B", 3<<20)
+	srv := newRecorder()
+	srv.onFrame = func(c transport.Conn, f []byte) { _ = c.Write(frame(big)) }
+	l := listen(t, srv)
+	cli := newRecorder()
+	c, err := transport.Dial(context.Background(), l.Addr().String(), frameLen, cli)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const n = 8
+	var batch []byte
+	for range n {
+		batch = append(batch, frame("q")...)
+	}
+	if err := c.Write(batch); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if got := cli.nextFrame(t); len(got) != len(big) {
+			t.Fatalf("answer %d: %d bytes", i, len(got))
+		}
+	}
+}
