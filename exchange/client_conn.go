@@ -199,7 +199,7 @@ func (cc *clientConn) OnFrame(c transport.Conn, frame []byte) {
 
 // OnError logs why the connection is about to close.
 func (cc *clientConn) OnError(c transport.Conn, err error) {
-	cc.slot.c.log.Warn("exchange: connection error", "local", c.LocalAddr().String(), "err", err)
+	cc.slot.c.log.Info("exchange: connection lost", "local", c.LocalAddr().String(), "err", err)
 }
 
 // OnClose fails every call in flight at once (CHANNEL_INACTIVE) and hands the

@@ -147,7 +147,11 @@ func (s *Server) OnError(c transport.Conn, err error) {
 		}
 		c.Write(errorResponse(ser, fe.Header.ID(), StatusBadRequest, fe.Error()))
 	}
-	s.log.Info("exchange: closing connection", "remote", c.RemoteAddr().String(), "err", err)
+	if errors.Is(err, ErrBadFrame) {
+		s.log.Info("exchange: closing connection after a bad frame", "remote", c.RemoteAddr().String(), "err", err)
+		return
+	}
+	s.log.Debug("exchange: connection error", "remote", c.RemoteAddr().String(), "err", err)
 }
 
 // OnFrame dispatches one frame.
