@@ -21,8 +21,11 @@ const DefaultHashNodes = 160
 // after the little-endian uint32 of md5 over its key arguments (hash.arguments,
 // default the first) written as Java's String.valueOf writes them: exact for
 // strings, integers, booleans and nil ("null"); other values use fmt's %v.
-// A Java consumer and a Pulse consumer thus send the same key to the same
-// provider. The ring depends only on provider addresses, so it serves every
+// A Java Dubbo 3 consumer and a Pulse consumer thus send the same key to the
+// same provider (checked against Dubbo 3.3.6). Dubbo 2.7.23 adds "bounded
+// loads": a provider that got 1.5x its share of that consumer's picks passes
+// keys on to the next one, so its choice depends on history; Pulse keeps the
+// pure function, where a key's provider changes only with membership. The ring depends only on provider addresses, so it serves every
 // method; removing a provider moves only the keys it held. An unavailable or
 // already tried provider is skipped by walking on along the ring.
 func NewConsistentHash(opts ...Option) Balancer {
