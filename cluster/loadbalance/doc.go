@@ -5,8 +5,10 @@
 // A Balancer turns an immutable slice of Nodes (one per provider, built by the
 // cluster directory) into a Picker; the directory builds a new slice whenever
 // the provider set changes and the caller asks for a new Picker. Pick is the
-// hot path: it allocates nothing for random and roundrobin and never blocks
-// on anything but a short per-method mutex (roundrobin).
+// hot path: it allocates nothing (consistenthash: for keys up to 64 bytes)
+// and blocks on nothing but roundrobin's per-method mutex. Costs over n
+// providers: random and consistenthash O(log n) while the drawn provider is
+// eligible; roundrobin, leastactive and shortestresponse O(n), as in Java.
 //
 // Weights follow Java's AbstractLoadBalance: the provider URL's `weight`
 // (default 100, method level `methods.<m>.weight`), ramped up linearly over
