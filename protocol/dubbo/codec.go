@@ -1,6 +1,7 @@
 package dubbo
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -67,6 +68,9 @@ func applyOptions(c decodeConfig, opts []DecodeOption) decodeConfig {
 // the descriptors are derived from the arguments (Descriptor); JavaType
 // arguments are written as their Value. Attachments go out as given.
 func EncodeRequest(dst []byte, inv *Invocation) ([]byte, error) {
+	if inv == nil {
+		return dst, &EncodeError{Part: "invocation", Err: errors.New("nil invocation")}
+	}
 	if inv.ParameterTypes != nil && len(inv.ParameterTypes) != len(inv.Arguments) {
 		return dst, &EncodeError{Part: "parameter types", Err: fmt.Errorf("%d types for %d arguments", len(inv.ParameterTypes), len(inv.Arguments))}
 	}
@@ -190,6 +194,9 @@ func DecodeRequest(body []byte, opts ...DecodeOption) (*Invocation, error) {
 // JavaClassName method travels as that class, any other error as
 // java.lang.RuntimeException; the detail message is the error's text.
 func EncodeResponse(dst []byte, res *Result, peerDubboVersion string) ([]byte, error) {
+	if res == nil {
+		res = &Result{} // a null value
+	}
 	attach := SupportsResponseAttachments(peerDubboVersion)
 	e := hessian2.NewEncoder(dst)
 	defer e.Release()

@@ -59,6 +59,8 @@ type JavaException struct {
 
 func (e *JavaException) Error() string {
 	switch {
+	case e.JavaClass == "" && e.Message == "":
+		return "dubbo: exception without class or message"
 	case e.JavaClass == "":
 		return e.Message
 	case e.Message == "":

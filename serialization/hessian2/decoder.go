@@ -47,8 +47,8 @@ func (d *Decoder) Intern(strs map[string]any) { d.sc.intern = strs }
 // never alias the input).
 func (d *Decoder) Release() {
 	d.sc.b, d.sc.intern = nil, nil
-	if d.h != nil {
-		d.h.Reset(nil)
+	if d.live {
+		d.h.Reset(nil) // drop the library's hold on the input
 	}
 	d.live = false
 	decoderPool.Put(d)

@@ -499,18 +499,24 @@ func (s *scanner) skipTagged(t byte) error {
 			if t == tagBinary {
 				return nil
 			}
-			if t, err := s.next(); err != nil {
+			next, err := s.next()
+			if err != nil {
 				return err
-			} else if t != tagBinary && t != tagBinChunk {
-				s.pos--
-				return s.fail("binary chunk not followed by binary")
-			} else if t == tagBinary {
+			}
+			switch {
+			case next == tagBinChunk:
+			case next == tagBinary:
 				if err := s.need(2); err != nil {
 					return err
 				}
 				n := int(binary.BigEndian.Uint16(s.b[s.pos:]))
 				s.pos += 2
 				return s.advance(n)
+			case next >= 0x20 && next <= 0x2f, next >= 0x34 && next <= 0x37:
+				return s.skipTagged(next) // a short final chunk
+			default:
+				s.pos--
+				return s.fail("binary chunk not followed by binary")
 			}
 		}
 	case t == tagRef:
