@@ -135,6 +135,9 @@ func (hk *hooks) OnMessage(_ getty.Session, _ any) {
 	c := hk.c
 	frame := c.frame
 	c.frame = nil
+	if c.closing.Load() {
+		return // frames still buffered after Close (or a panic) are dropped
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			buf := make([]byte, 4<<10)

@@ -9,6 +9,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -409,15 +410,19 @@ func (b *blockingHandler) OnFrame(transport.Conn, []byte) { <-b.stall }
 
 func TestPanicInOnFrameClosesConn(t *testing.T) {
 	rec := newRecorder()
-	rec.onFrame = func(transport.Conn, []byte) { panic("boom") }
+	var calls atomic.Int32
+	rec.onFrame = func(transport.Conn, []byte) { calls.Add(1); panic("boom") }
 	l := listen(t, rec, transport.WithLogger(discardLogger()))
 	nc := rawDial(t, l)
-	nc.Write(frame("x"))
+	nc.Write(append(frame("x"), frame("y")...)) // y is never delivered
 	rec.waitClose(t)
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	if len(rec.errs) != 1 || !strings.Contains(rec.errs[0].Error(), "boom") {
 		t.Fatalf("errors %v", rec.errs)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("OnFrame ran %d times, want 1", n)
 	}
 }
 
