@@ -13,18 +13,21 @@ import (
 
 // Call round trip over loopback, one connection, c callers each with one
 // call in flight, a 100-byte body echoed by a trivial handler. The same
-// client against the scripted raw-socket peer (internal/dubbotest: one read
+// client against an inline-handler server, and against the scripted raw-socket peer (internal/dubbotest: one read
 // loop, answers written inline) shows what the Pulse server costs.
 //
 //	go test -run '^$' -bench Call -benchmem ./exchange/
 func BenchmarkCall(b *testing.B) {
-	for _, peer := range []string{"pulse", "rawpeer"} {
+	for _, peer := range []string{"pulse", "pulse-inline", "rawpeer"} {
 		for _, conc := range []int{1, 16, 64, 256} {
 			b.Run(fmt.Sprintf("%s/c=%d", peer, conc), func(b *testing.B) {
 				var addr string
-				if peer == "pulse" {
+				switch peer {
+				case "pulse":
 					addr = startServer(b, echo()).Addr().String()
-				} else {
+				case "pulse-inline":
+					addr = startServer(b, echo(), WithInlineHandler()).Addr().String()
+				default:
 					addr = dubbotest.NewProvider(b).Addr()
 				}
 				c := startClient(b, addr)

@@ -816,3 +816,24 @@ func TestSharedScheduler(t *testing.T) {
 	}
 	waitFor(t, 5*time.Second, "connections leave the ticker", func() bool { return sch.len() == 0 })
 }
+
+func TestInlineHandler(t *testing.T) {
+	s := startServer(t, echo(), WithInlineHandler())
+	c := startClient(t, s.Addr().String())
+	var wg sync.WaitGroup
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 100; i++ {
+				body := fmt.Sprintf("%d/%d", g, i)
+				resp, err := call(c, 5*time.Second, body)
+				if err != nil || string(resp.Body) != body {
+					t.Errorf("call %s: %v %v", body, resp, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}

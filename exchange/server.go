@@ -220,6 +220,13 @@ func (s *Server) request(c transport.Conn, h *Header, body []byte) {
 		return
 	}
 
+	if s.o.inline {
+		// On the read goroutine: the frame stays valid until the handler
+		// returns, and the transport sends the answers of one read batch in
+		// one write.
+		s.serve(sc, &Request{ID: h.ID(), TwoWay: h.IsTwoWay(), Serialization: ser, Body: body})
+		return
+	}
 	req := &Request{ID: h.ID(), TwoWay: h.IsTwoWay(), Serialization: ser, Body: append([]byte(nil), body...)}
 	go s.serve(sc, req)
 }
