@@ -1,4 +1,4 @@
-package exchange_test
+package exchange
 
 import (
 	"bytes"
@@ -7,15 +7,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/pulse-rpc/pulse/exchange"
 )
 
 // Golden frames written by real peers (Java Dubbo 3.3.6, dubbo-go v1.5.9);
 // how they were made is in testdata/README.md and
 // ../protocol/dubbo/testdata/README.md.
 
-const hessian2 = 2
+// goldenHessian2 is the serialization id every golden frame uses.
+const goldenHessian2 = 2
 
 func readGolden(t *testing.T, path string) []byte {
 	t.Helper()
@@ -28,39 +27,39 @@ func readGolden(t *testing.T, path string) []byte {
 
 // decodeGolden checks what every golden frame must satisfy: a valid header
 // whose declared length is exactly the rest of the file.
-func decodeGolden(t *testing.T, frame []byte) (exchange.Header, []byte) {
+func decodeGolden(t *testing.T, frame []byte) (Header, []byte) {
 	t.Helper()
-	h, err := exchange.DecodeHeader(frame, exchange.DefaultPayloadLimit)
+	h, err := DecodeHeader(frame, DefaultPayloadLimit)
 	if err != nil {
 		t.Fatalf("DecodeHeader: %v", err)
 	}
-	n, err := exchange.FrameLen(frame, exchange.DefaultPayloadLimit)
+	n, err := FrameLen(frame, DefaultPayloadLimit)
 	if err != nil || n != len(frame) {
 		t.Fatalf("FrameLen = %d, %v; the file holds %d bytes", n, err, len(frame))
 	}
-	if h.SerializationID() != hessian2 {
-		t.Fatalf("serialization = %d, want hessian2", h.SerializationID())
+	if h.SerializationID() != goldenHessian2 {
+		t.Fatalf("serialization = %d, want goldenHessian2", h.SerializationID())
 	}
-	return h, frame[exchange.HeaderLen:]
+	return h, frame[HeaderLen:]
 }
 
 func TestGoldenEvents(t *testing.T) {
 	tests := []struct {
 		file    string
 		flags   byte
-		status  exchange.Status
+		status  Status
 		id      int64
 		body    string // hex
-		kind    exchange.EventKind
+		kind    EventKind
 		request bool
 		twoWay  bool
 	}{
-		{"java/heartbeat_req.bin", 0xe2, 0, 7, "4e", exchange.EventHeartbeat, true, true},
-		{"java/heartbeat_resp.bin", 0x22, exchange.StatusOK, 7, "4e", exchange.EventHeartbeat, false, false},
-		{"java/readonly.bin", 0xa2, 0, 8, "0152", exchange.EventReadOnly, true, false},
-		{"dubbogo/heartbeat_req.bin", 0xe2, 0, 6, "4e", exchange.EventHeartbeat, true, true},
+		{"java/heartbeat_req.bin", 0xe2, 0, 7, "4e", EventHeartbeat, true, true},
+		{"java/heartbeat_resp.bin", 0x22, StatusOK, 7, "4e", EventHeartbeat, false, false},
+		{"java/readonly.bin", 0xa2, 0, 8, "0152", EventReadOnly, true, false},
+		{"dubbogo/heartbeat_req.bin", 0xe2, 0, 6, "4e", EventHeartbeat, true, true},
 		// dubbo-go appends a hessian null to every response body.
-		{"dubbogo/heartbeat_resp.bin", 0x22, exchange.StatusOK, 7, "4e4e", exchange.EventHeartbeat, false, false},
+		{"dubbogo/heartbeat_resp.bin", 0x22, StatusOK, 7, "4e4e", EventHeartbeat, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -74,46 +73,51 @@ func TestGoldenEvents(t *testing.T) {
 			if got := hex.EncodeToString(body); got != tt.body {
 				t.Fatalf("body %s, want %s", got, tt.body)
 			}
-			if got := exchange.ClassifyEvent(h.SerializationID(), body); got != tt.kind {
+			if got := ClassifyEvent(h.SerializationID(), body); got != tt.kind {
 				t.Fatalf("ClassifyEvent = %s, want %s", got, tt.kind)
 			}
 		})
 	}
 }
 
-// TestGoldenEventBytes checks that the event frames Pulse builds from its
-// own pieces are byte for byte the frames Java writes.
+// TestGoldenEventBytes checks that the event and error frames Pulse sends
+// (the builders the Client and Server use) are byte for byte the frames
+// Java writes.
 func TestGoldenEventBytes(t *testing.T) {
-	frame := func(flags byte, st exchange.Status, id int64, body []byte) []byte {
-		h := exchange.NewHeader(flags, st, id, len(body))
-		return append(h[:], body...)
-	}
+	const notFound = "Not found exported service: org.apache.dubbo.samples.api.MissingService:20880"
+	seqID, nullBody := StandardHeartbeatClient{}.NewHeartbeat(goldenHessian2, 7)
 	tests := []struct {
 		file    string
-		pattern string // the frame as documented, <id> = 8 bytes
+		pattern string // the frame as documented, <id> = 8 bytes; "" = not pinned here
 		pulse   []byte
 	}{
 		{
-			"java/heartbeat_req.bin", "da bb e2 00 <id> 00 00 00 01 4e",
-			frame(exchange.FlagRequest|exchange.FlagTwoWay|exchange.FlagEvent|hessian2, 0, 7, exchange.NullBody(hessian2)),
+			"testdata/java/heartbeat_req.bin", "da bb e2 00 <id> 00 00 00 01 4e",
+			heartbeatRequest(goldenHessian2, seqID, nullBody),
 		},
 		{
-			"java/heartbeat_resp.bin", "da bb 22 14 <id> 00 00 00 01 4e",
-			frame(exchange.FlagEvent|hessian2, exchange.StatusOK, 7, exchange.NullBody(hessian2)),
+			"testdata/java/heartbeat_resp.bin", "da bb 22 14 <id> 00 00 00 01 4e",
+			heartbeatAnswer(goldenHessian2, 7, NullBody(goldenHessian2)),
 		},
 		{
-			"java/readonly.bin", "da bb a2 00 <id> 00 00 00 02 01 52",
-			frame(exchange.FlagRequest|exchange.FlagEvent|hessian2, 0, 8, exchange.ReadOnlyBody(hessian2)),
+			"testdata/java/readonly.bin", "da bb a2 00 <id> 00 00 00 02 01 52",
+			readOnlyEvent(goldenHessian2, 8),
+		},
+		{
+			"../protocol/dubbo/testdata/java/resp_service_error.bin", "",
+			errorResponse(goldenHessian2, 6, StatusServiceError, notFound),
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
-			java := readGolden(t, filepath.Join("testdata", tt.file))
+		t.Run(filepath.Base(tt.file), func(t *testing.T) {
+			java := readGolden(t, tt.file)
 			h, _ := decodeGolden(t, java)
-			id := hex.EncodeToString(java[4:12])
-			want := strings.ReplaceAll(strings.ReplaceAll(tt.pattern, "<id>", id), " ", "")
-			if got := hex.EncodeToString(java); got != want {
-				t.Fatalf("Java wrote %s, documented %s", got, want)
+			if tt.pattern != "" {
+				id := hex.EncodeToString(java[4:12])
+				want := strings.ReplaceAll(strings.ReplaceAll(tt.pattern, "<id>", id), " ", "")
+				if got := hex.EncodeToString(java); got != want {
+					t.Fatalf("Java wrote %s, documented %s", got, want)
+				}
 			}
 			if !bytes.Equal(tt.pulse, java) {
 				t.Fatalf("Pulse %x\n Java %x (id %d)", tt.pulse, java, h.ID())
@@ -122,19 +126,40 @@ func TestGoldenEventBytes(t *testing.T) {
 	}
 }
 
+// TestGoldenPulseHeartbeat: Pulse's default heartbeat is Java's frame with
+// the "PULS" marker in the top half of the id, the one named difference; a
+// Java or dubbo-go answer to it carries no health and is still a heartbeat.
+func TestGoldenPulseHeartbeat(t *testing.T) {
+	java := readGolden(t, "testdata/java/heartbeat_req.bin")
+	id, body := PulseHeartbeatClient{}.NewHeartbeat(goldenHessian2, 7)
+	pulse := heartbeatRequest(goldenHessian2, id, body)
+	if !bytes.Equal(pulse[:4], java[:4]) || !bytes.Equal(pulse[8:], java[8:]) {
+		t.Fatalf("Pulse %x\n Java %x: differ outside the id's top half", pulse, java)
+	}
+	if got := hex.EncodeToString(pulse[4:8]); got != "50554c53" {
+		t.Fatalf("id top half %s, want the PULS marker", got)
+	}
+	for _, f := range []string{"testdata/java/heartbeat_resp.bin", "testdata/dubbogo/heartbeat_resp.bin"} {
+		_, answer := decodeGolden(t, readGolden(t, f))
+		if _, ok := (PulseHeartbeatClient{}).ReadAnswer(goldenHessian2, answer); ok {
+			t.Fatalf("%s: health read from a peer's null answer %x", f, answer)
+		}
+	}
+}
+
 // TestGoldenBodyHeaders decodes the header of every request and response
 // golden frame of protocol/dubbo: Java's, dubbo-go's and Pulse's own.
 func TestGoldenBodyHeaders(t *testing.T) {
 	type want struct {
 		flags  byte
-		status exchange.Status
+		status Status
 	}
 	request := want{0xc2, 0}
-	ok := want{0x02, exchange.StatusOK}
+	ok := want{0x02, StatusOK}
 	expect := map[string]want{
 		"java/req_sayhi.bin":          request,
 		"java/req_getuser.bin":        request,
-		"java/resp_service_error.bin": {0x02, exchange.StatusServiceError},
+		"java/resp_service_error.bin": {0x02, StatusServiceError},
 		"dubbogo/req_sayhi.bin":       request,
 		"dubbogo/req_getuser.bin":     request,
 		"pulse/req_sayhi.bin":         request, // Pulse's own frames for the same calls
