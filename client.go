@@ -367,6 +367,10 @@ type Connection struct {
 	Addr  string
 	State string        // connecting, ready, readonly, closed
 	RTT   time.Duration // latest heartbeat round trip (0: none yet)
+	// What a Pulse provider reported in its latest heartbeat answer (Java
+	// and dubbo-go providers report nothing: Status is then "").
+	Status   string // SERVING, DRAINING, or what the provider's application says
+	InFlight int    // calls the provider was running
 }
 
 // Connections lists the client's provider connections, sorted by address.
@@ -374,7 +378,11 @@ func (c *Client) Connections() []Connection {
 	var out []Connection
 	for _, ex := range c.pool.all() {
 		for _, ci := range ex.Conns() {
-			out = append(out, Connection{Addr: ex.Addr(), State: ci.State.String(), RTT: ci.RTT})
+			c := Connection{Addr: ex.Addr(), State: ci.State.String(), RTT: ci.RTT}
+			if ci.HasHealth {
+				c.Status, c.InFlight = ci.Health.Status, ci.Health.InFlight
+			}
+			out = append(out, c)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Addr < out[j].Addr })

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/pulse-rpc/pulse/cluster"
+	"github.com/pulse-rpc/pulse/cluster/loadbalance"
 	"github.com/pulse-rpc/pulse/exchange"
 	"github.com/pulse-rpc/pulse/protocol/dubbo"
 	"github.com/pulse-rpc/pulse/registry"
@@ -120,12 +121,26 @@ func (i *invoker) state() exchange.State {
 
 func (i *invoker) Available() bool { return i.state() == exchange.StateReady }
 
-// Health reports the heartbeat view of the connection.
+// Health reports the heartbeat view of the connection: the round trip of
+// its latest heartbeat and, from a Pulse provider, the status it reports.
 func (i *invoker) Health() cluster.Health {
 	var h cluster.Health
 	for _, c := range i.ex.Conns() {
-		if c.State == exchange.StateReady && (h.RTT == 0 || c.RTT < h.RTT) {
+		if c.State != exchange.StateReady {
+			continue
+		}
+		if h.RTT == 0 || c.RTT < h.RTT {
 			h.RTT = c.RTT
+		}
+		if c.HasHealth {
+			switch c.Health.Status {
+			case "SERVING":
+				h.Status = loadbalance.StatusOK
+			case "DRAINING", "FAILING":
+				h.Status = loadbalance.StatusFailing
+			default:
+				h.Status = loadbalance.StatusDegraded
+			}
 		}
 	}
 	return h

@@ -111,6 +111,7 @@ func WithApplication(name string) Option {
 type serverConfig struct {
 	common
 	address      string
+	callTimeout  time.Duration
 	shutdownWait time.Duration
 	host         string // host to register, when the listen address has none
 }
@@ -128,6 +129,14 @@ func WithAddress(addr string) ServerOption {
 // context ends (default 10 s); calls still running then are abandoned.
 func WithShutdownWait(d time.Duration) ServerOption {
 	return serverOption(func(c *serverConfig) { c.shutdownWait = d })
+}
+
+// WithServerTimeout bounds each call on the server, whatever the caller
+// asked: when a method has not returned after d, the caller gets
+// SERVER_TIMEOUT at once and the method's context ends. Zero (the default)
+// leaves only the caller's own timeout, which the method's context carries.
+func WithServerTimeout(d time.Duration) ServerOption {
+	return serverOption(func(c *serverConfig) { c.callTimeout = d })
 }
 
 // WithRegisterHost sets the host written into registered provider URLs. The

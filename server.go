@@ -147,6 +147,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	ex, err := exchange.Listen(s.cfg.address, exchange.HandlerFunc(s.handle),
 		exchange.WithHeartbeat(exchange.Heartbeat{Interval: s.cfg.heartbeat, Timeout: s.cfg.hbTimeout()}),
 		exchange.WithPayloadLimit(s.cfg.payloadLimit),
+		exchange.WithHandlerTimeout(s.cfg.callTimeout),
 		exchange.WithLogger(s.cfg.logger))
 	if err != nil {
 		return fmt.Errorf("pulse: listen %s: %w", s.cfg.address, err)

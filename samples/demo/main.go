@@ -257,6 +257,9 @@ func health(cli *pulse.Client, names map[string]string) string {
 		if c.State == "ready" && c.RTT > 0 {
 			s += fmt.Sprintf(" rtt=%.1fms", float64(c.RTT.Microseconds())/1000)
 		}
+		if c.State == "ready" && c.Status != "" {
+			s += " " + strings.ToLower(c.Status)
+		}
 		parts = append(parts, s)
 	}
 	sort.Strings(parts)
