@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -44,6 +45,7 @@ func benchCalls(b *testing.B, c *Client, conc int) {
 	per, extra := b.N/conc, b.N%conc
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	start := time.Now()
 	for g := 0; g < conc; g++ {
 		n := per
@@ -70,6 +72,7 @@ func benchCalls(b *testing.B, c *Client, conc int) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := cpuTime() - cpu0
 	b.StopTimer()
 	all := slices.Concat(lat...)
 	slices.Sort(all)
@@ -77,5 +80,16 @@ func benchCalls(b *testing.B, c *Client, conc int) {
 		b.ReportMetric(float64(len(all))/elapsed.Seconds(), "calls/s")
 		b.ReportMetric(float64(all[len(all)/2].Microseconds()), "p50-µs")
 		b.ReportMetric(float64(all[len(all)*99/100].Microseconds()), "p99-µs")
+		b.ReportMetric(float64(cpu.Microseconds())/float64(len(all)), "cpu-µs/call")
 	}
+}
+
+// cpuTime is the CPU time (user + system) of this process: client and
+// server (or peer) together.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
