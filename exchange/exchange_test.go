@@ -162,17 +162,16 @@ func TestTimeoutRemovesPendingAndDropsLateResponse(t *testing.T) {
 	if !errors.Is(err, ErrTimeout) || !errors.As(err, &se) || se.Status != StatusServerTimeout || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want SERVER_TIMEOUT", err)
 	}
-	if took > 2*time.Second {
-		t.Fatalf("call took %v", took)
+	if took < 100*time.Millisecond || took > 2*time.Second {
+		t.Fatalf("call with a 100 ms deadline took %v", took)
 	}
+	t.Logf("call with a 100 ms deadline returned after %v", took)
 	cc := c.slots[0].cur.Load()
 	if n := cc.pendingLen(); n != 0 {
 		t.Fatalf("pending entries after timeout: %d", n)
 	}
 	waitFor(t, 5*time.Second, "late response dropped", func() bool { return c.droppedTotal.Load() == 1 })
 	// The connection is still fine.
-	p2 := dubbotest.NewProvider(t)
-	_ = p2
 	if State(cc.state.Load()) != StateReady {
 		t.Fatalf("state %v after a late response", State(cc.state.Load()))
 	}
@@ -365,6 +364,7 @@ func TestServerPingsWhenClientDoesNot(t *testing.T) {
 	if s.nconns.Load() != 1 {
 		t.Fatal("server closed a connection that answers its heartbeats")
 	}
+	waitFor(t, 5*time.Second, "server-side rtt", func() bool { cs := s.Conns(); return len(cs) == 1 && cs[0].RTT > 0 })
 }
 
 func TestFrozenProviderExpiresAndReconnects(t *testing.T) {

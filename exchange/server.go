@@ -96,6 +96,26 @@ func (s *Server) Load() Health {
 	return Health{InFlight: int(s.inflight.Load()), Conns: int(s.nconns.Load()), Status: st}
 }
 
+// ServerConnInfo describes one connection of a Server.
+type ServerConnInfo struct {
+	Remote    string
+	RTT       time.Duration // round trip of the server's latest answered heartbeat (0: none)
+	LastRead  time.Time
+	LastWrite time.Time
+}
+
+// Conns describes the Server's connections.
+func (s *Server) Conns() []ServerConnInfo {
+	var out []ServerConnInfo
+	s.conns.Range(func(_, v any) bool {
+		sc := v.(*serverConn)
+		out = append(out, ServerConnInfo{Remote: sc.conn.RemoteAddr().String(), RTT: time.Duration(sc.rtt.Load()),
+			LastRead: sc.conn.LastRead(), LastWrite: sc.conn.LastWrite()})
+		return true
+	})
+	return out
+}
+
 func (s *Server) frameLen(buf []byte) (int, error) { return FrameLen(buf, s.o.payload) }
 
 // serverConn is the Server's state for one connection.
