@@ -15,9 +15,12 @@
 //
 // Calls never wait for membership changes. The Directory publishes an
 // immutable snapshot through an atomic pointer; writers (registry events,
-// Set, Close) serialize among themselves only. A strategy rebuilds its
-// balancer's Picker once per snapshot, and while one caller rebuilds, the
-// others keep using the previous Picker with its own snapshot.
+// Set, Close) serialize among themselves only. A strategy's balancer Picker
+// is rebuilt for a new snapshot by one goroutine at a time, started by the
+// first call that sees the change and owned by the strategy (Close waits for
+// it); calls meanwhile use the previous Picker, which already skips removed
+// providers because their invokers are Closed and so unavailable. A storm of
+// changes thus costs one rebuild at a time and never a goroutine per change.
 //
 // # Failing providers
 //
