@@ -55,7 +55,7 @@ func provider(i int, params ...string) *registry.URL {
 // fleet dials fakeInvokers and remembers every one it made.
 type fleet struct {
 	dialled atomic.Int64
-	byKey   map[string]*fakeInvoker // filled before use, or by dial when prepared is false
+	byKey   map[string]*fakeInvoker // the latest invoker dialled per provider key
 	prepare func(f *fakeInvoker)
 }
 
