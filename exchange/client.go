@@ -400,8 +400,8 @@ func (s *slot) dial() {
 		return
 	}
 	s.cur.Store(cc)
+	c.sched.add(cc) // under s.mu: lost removes it under s.mu too
 	s.mu.Unlock()
-	c.sched.add(cc)
 	c.updateState()
 	cc.ping(time.Now()) // connected is not healthy: ask at once
 }
@@ -422,6 +422,7 @@ func (s *slot) retryLocked() {
 func (s *slot) lost(cc *clientConn) {
 	s.mu.Lock()
 	cc.dead = true
+	s.c.sched.remove(cc)
 	if s.cur.Load() == cc {
 		s.cur.Store(nil)
 		s.retryLocked()

@@ -212,7 +212,6 @@ func (cc *clientConn) OnClose(c transport.Conn) {
 	cc.pending = nil
 	cc.mu.Unlock()
 	cc.state.Store(int32(StateClosed))
-	cc.slot.c.sched.remove(cc)
 	cc.slot.lost(cc) // the Client's state is current before any caller hears of the loss
 	for id, call := range pending {
 		call.done <- callResult{err: &StatusError{Status: StatusChannelInactive,
