@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -471,5 +473,39 @@ func TestNewProvidersReachedAfterRebuild(t *testing.T) {
 		if _, err := s.Invoke(t.Context(), greet); err != nil {
 			t.Fatalf("failfast call after a removal: %v", err)
 		}
+	}
+}
+
+// dg#2864: weights written in provider URLs must reach the balancer.
+func TestURLWeightsHonoured(t *testing.T) {
+	weights := []int{100, 200, 300}
+	for _, name := range []string{loadbalance.Random, loadbalance.RoundRobin, loadbalance.LeastActive} {
+		t.Run(name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			b, _ := loadbalance.New(name, loadbalance.WithRand(rng.IntN))
+			fl := newFleet(nil)
+			d := NewDirectory("s", fl.dial)
+			defer d.Close()
+			for i, w := range weights {
+				d.Add(provider(i+1, "weight", strconv.Itoa(w)))
+			}
+			s, _ := New(d, WithBalancer(b))
+			defer s.Close()
+			const calls = 30_000
+			for range calls {
+				if _, err := s.Invoke(t.Context(), greet); err != nil {
+					t.Fatal(err)
+				}
+			}
+			chi := 0.0
+			for i, w := range weights {
+				got := float64(fl.byKey[Key(provider(i+1))].calls.Load())
+				want := calls * float64(w) / 600
+				chi += (got - want) * (got - want) / want
+			}
+			if chi > 30 { // chi-square, 2 degrees of freedom: p < 1e-6
+				t.Fatalf("calls per provider do not follow URL weights %v: chi-square %.1f", weights, chi)
+			}
+		})
 	}
 }
