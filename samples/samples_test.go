@@ -37,6 +37,7 @@ func build(t *testing.T, names ...string) map[string]string {
 type provider struct {
 	cmd    *exec.Cmd
 	addr   string
+	etcd   string // the embedded etcd's address, with --registry embedded
 	stderr *bytes.Buffer
 	exited chan error
 }
@@ -54,11 +55,15 @@ func startProvider(t *testing.T, bin string, args ...string) *provider {
 		t.Fatal(err)
 	}
 	ready := make(chan string, 1)
+	etcd := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
 			if a, ok := strings.CutPrefix(sc.Text(), "ready "); ok {
 				ready <- a
+			}
+			if a, ok := strings.CutPrefix(sc.Text(), "etcd "); ok {
+				etcd <- a
 			}
 		}
 		p.exited <- cmd.Wait()
@@ -72,6 +77,10 @@ func startProvider(t *testing.T, bin string, args ...string) *provider {
 	})
 	select {
 	case p.addr = <-ready:
+		select {
+		case p.etcd = <-etcd:
+		default:
+		}
 	case err := <-p.exited:
 		t.Fatalf("provider exited before it was ready: %v\n%s", err, p.stderr)
 	case <-time.After(30 * time.Second):
@@ -100,6 +109,34 @@ func TestConsumerAgainstProviderDirect(t *testing.T) {
 	}
 
 	// SIGTERM: a graceful shutdown and exit status 0.
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.exited:
+		if err != nil {
+			t.Fatalf("provider exit after SIGTERM: %v\n%s", err, p.stderr)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("provider still running 30 s after SIGTERM\n%s", p.stderr)
+	}
+}
+
+func TestConsumerThroughEmbeddedEtcd(t *testing.T) {
+	bins := build(t, "provider", "consumer")
+	p := startProvider(t, bins["provider"], "--listen", "127.0.0.1:0", "--registry", "embedded", "--heartbeat", "1s")
+	if !strings.HasPrefix(p.etcd, "etcd://") {
+		t.Fatalf("provider did not print its embedded etcd address (got %q)", p.etcd)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bins["consumer"], "--registry", p.etcd).CombinedOutput()
+	if err != nil {
+		t.Fatalf("consumer: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), `sayHi("pulse") = "hi, pulse"`) || !strings.Contains(string(out), "name: Ada") {
+		t.Errorf("consumer output:\n%s", out)
+	}
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
