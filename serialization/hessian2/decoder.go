@@ -13,15 +13,20 @@ import (
 // safe for concurrent use. Get one with NewDecoder and Release it when done.
 //
 // Each value is walked by the bounds-checked scanner before it is decoded.
-// Primitives at the front of the stream are decoded here; from the first
-// value that needs the library (a list, an object, a ref...) on, the rest of
-// the stream is decoded by one library decoder, so that class definitions
-// and references work across values as Java writes them.
+// Nulls, booleans, numbers, dates, strings and maps of those are decoded
+// here; lists, objects, references and the rest by one library decoder per
+// stream. The library decoder must see every value of the stream in order,
+// because class definitions and references span values: when it first
+// starts after values that defined classes or references, it replays the
+// stream from the start, and values decoded here while it runs are replayed
+// into it (lag) before it decodes the next one. Since most bodies end with
+// a map of strings, the replay rarely happens.
 type Decoder struct {
 	sc   scanner
 	h    *hessian.Decoder
-	live bool // h is decoding the stream from hAt on
-	hAt  int
+	live bool // h is positioned in the stream
+	lag  int  // values h must still read (and drop) to reach the scanner
+	vals int  // top-level values read so far
 }
 
 var decoderPool = sync.Pool{New: func() any { return new(Decoder) }}
@@ -32,7 +37,7 @@ func NewDecoder(b []byte, maxDepth int) *Decoder {
 	d := decoderPool.Get().(*Decoder)
 	d.sc.maxDepth = maxDepth
 	d.sc.reset(b)
-	d.live = false
+	d.live, d.lag, d.vals = false, 0, 0
 	return d
 }
 
@@ -44,12 +49,10 @@ func NewDecoder(b []byte, maxDepth int) *Decoder {
 func (d *Decoder) Intern(strs map[string]any) { d.sc.intern = strs }
 
 // Release returns the decoder to the pool. Decoded values stay valid (they
-// never alias the input).
+// never alias the input). The library decoder keeps a reference to the last
+// input until its next use.
 func (d *Decoder) Release() {
 	d.sc.b, d.sc.intern = nil, nil
-	if d.live {
-		d.h.Reset(nil) // drop the library's hold on the input
-	}
 	d.live = false
 	decoderPool.Put(d)
 }
@@ -60,33 +63,55 @@ func (d *Decoder) Offset() int { return d.sc.pos }
 // Remaining is the number of input bytes after the last value read.
 func (d *Decoder) Remaining() int { return d.sc.remaining() }
 
+// ours records a value decoded (or skipped) here.
+func (d *Decoder) ours() {
+	d.vals++
+	if d.live {
+		d.lag++
+	}
+}
+
 // Skip walks over the next value without decoding it.
 func (d *Decoder) Skip() error {
-	if d.live {
-		_, err := d.Decode()
+	if err := d.sc.skip(); err != nil {
 		return err
 	}
-	return d.sc.skip()
+	d.ours()
+	return nil
 }
 
 // Decode reads the next value.
 func (d *Decoder) Decode() (any, error) {
-	start := d.sc.pos
+	start, before := d.sc.pos, d.sc.mark()
 	if err := d.sc.skip(); err != nil {
 		return nil, err
 	}
-	if !d.live {
-		if v, ok := d.primitive(start); ok {
-			return v, nil
-		}
-		d.live, d.hAt = true, start
-		if d.h == nil {
-			d.h = hessian.NewDecoder(d.sc.b[start:])
-		} else {
-			d.h.Reset(d.sc.b[start:])
-		}
+	if v, ok := d.primitive(start); ok {
+		d.ours()
+		return v, nil
 	}
-	return d.library(start)
+	if !d.live {
+		d.start(start, before)
+	}
+	v, err := d.library(start)
+	d.vals++
+	return v, err
+}
+
+// start positions the library decoder before the value at offset at. If
+// earlier values defined classes or references, the library replays them.
+func (d *Decoder) start(at int, before mark) {
+	from := at
+	d.lag = 0
+	if before.classes > 0 || before.containers > 0 {
+		from, d.lag = 0, d.vals
+	}
+	if d.h == nil {
+		d.h = hessian.NewDecoder(d.sc.b[from:])
+	} else {
+		d.h.Reset(d.sc.b[from:])
+	}
+	d.live = true
 }
 
 func (d *Decoder) library(start int) (v any, err error) {
@@ -95,6 +120,11 @@ func (d *Decoder) library(start int) (v any, err error) {
 			v, err = nil, &DecodeError{Offset: start, Reason: "library decoder panic", Err: fmt.Errorf("%v", r)}
 		}
 	}()
+	for ; d.lag > 0; d.lag-- {
+		if _, err := d.h.Decode(); err != nil {
+			return nil, &DecodeError{Offset: start, Reason: "library decoder (replay)", Err: err}
+		}
+	}
 	v, err = d.h.Decode()
 	if err != nil {
 		return nil, &DecodeError{Offset: start, Reason: "library decoder", Err: err}
@@ -156,7 +186,11 @@ func beUint64(b []byte) uint64 {
 // DecodeString reads a string or null (null=true).
 func (d *Decoder) DecodeString() (s string, null bool, err error) {
 	if !d.live {
-		return d.sc.readString()
+		s, null, err = d.sc.readString()
+		if err == nil {
+			d.vals++
+		}
+		return s, null, err
 	}
 	start := d.sc.pos
 	v, err := d.Decode()
@@ -194,13 +228,14 @@ func (d *Decoder) DecodeInt() (int32, error) {
 // null gives a nil map.
 func (d *Decoder) DecodeStringMap() (map[string]any, error) {
 	start := d.sc.pos
-	if !d.live {
-		mk := d.sc.mark()
-		if m, ok, err := d.fastStringMap(); ok || err != nil {
-			return m, err
+	mk := d.sc.mark()
+	if m, ok, err := d.fastStringMap(); ok || err != nil {
+		if err == nil {
+			d.ours()
 		}
-		d.sc.restore(mk)
+		return m, err
 	}
+	d.sc.restore(mk)
 	v, err := d.Decode()
 	if err != nil {
 		return nil, err
@@ -245,7 +280,7 @@ func (d *Decoder) fastStringMap() (map[string]any, bool, error) {
 	if err := s.skip(); err != nil {
 		return nil, false, err
 	}
-	end := s.pos
+	end, walked := s.pos, s.containers
 	s.restore(mk)
 	s.pos++
 	var m map[string]any
@@ -267,7 +302,7 @@ func (d *Decoder) fastStringMap() (map[string]any, bool, error) {
 		}
 		m[k] = v
 	}
-	s.pos = end
+	s.pos, s.containers = end, walked // the map counts as a reference
 	if m == nil {
 		m = map[string]any{}
 	}

@@ -24,13 +24,6 @@ type StackFrame struct {
 // A value that is not an object (some non-Java peers write a string) is
 // returned as a Throwable with an empty Class and the value's text.
 func (d *Decoder) DecodeThrowable() (*Throwable, error) {
-	if d.live {
-		v, err := d.Decode()
-		if err != nil || v == nil {
-			return nil, err
-		}
-		return &Throwable{Message: describe(v)}, nil
-	}
 	s := &d.sc
 	mk := s.mark()
 	if err := s.skip(); err != nil {
@@ -45,19 +38,8 @@ func (d *Decoder) DecodeThrowable() (*Throwable, error) {
 	if s.pos != end {
 		return nil, s.fail("exception walked inconsistently")
 	}
+	d.ours()
 	return t, nil
-}
-
-func describe(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	if m, ok := v.(map[string]any); ok {
-		if msg, ok := m["detailMessage"].(string); ok {
-			return msg
-		}
-	}
-	return "non-Java exception value"
 }
 
 // throwable parses an object with Throwable fields; the value is known to

@@ -419,3 +419,73 @@ func TestNullDateField(t *testing.T) {
 		t.Fatalf("registered = %v", u.Registered)
 	}
 }
+
+// Values decoded here and by the library interleave without losing class
+// definitions or references: the library replays what it did not see.
+func TestMixedStreamReplay(t *testing.T) {
+	m := map[string]any{"k": "v"}
+	e := NewEncoder(nil)
+	for _, v := range []any{m, []any{m}, &user{ID: "1"}, "between", &user{ID: "2"}, int32(3)} {
+		if err := e.Encode(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := append([]byte(nil), e.Bytes()...)
+	e.Release()
+	if !bytes.Contains(b, []byte{'Q', 0x90}) {
+		t.Fatalf("expected a back-reference to the map in % x", b)
+	}
+	d := NewDecoder(b, 0)
+	defer d.Release()
+	first, err := d.DecodeStringMap() // decoded here
+	if err != nil || first["k"] != "v" {
+		t.Fatal(first, err)
+	}
+	list, err := d.Decode() // library, must replay the map to resolve the ref
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, ok := list.([]any); !ok || len(l) != 1 || !reflect.DeepEqual(l[0], map[any]any{"k": "v"}) {
+		t.Fatalf("list %#v", list)
+	}
+	u1, err := d.Decode()
+	if err != nil || u1.(*user).ID != "1" {
+		t.Fatal(u1, err)
+	}
+	s, _, err := d.DecodeString() // decoded here while the library lags
+	if err != nil || s != "between" {
+		t.Fatal(s, err)
+	}
+	u2, err := d.Decode() // library catches up, reuses the class definition
+	if err != nil || u2.(*user).ID != "2" {
+		t.Fatal(u2, err)
+	}
+	n, err := d.Decode()
+	if err != nil || n != int32(3) || d.Remaining() != 0 {
+		t.Fatal(n, err, d.Remaining())
+	}
+}
+
+// A class defined inside an exception read here is known to the library
+// when a later value uses it.
+func TestReplayAfterThrowable(t *testing.T) {
+	b := javaException("java.lang.IllegalStateException", "x", 1)
+	// An object of the StackTraceElement class (definition #1) after it.
+	b = append(b, 0x61)
+	b = AppendString(b, "C")
+	b = AppendString(b, "m")
+	b = AppendString(b, "F.java")
+	b = AppendInt(b, 7)
+	d := NewDecoder(b, 0)
+	defer d.Release()
+	if th, err := d.DecodeThrowable(); err != nil || th.Class != "java.lang.IllegalStateException" {
+		t.Fatal(th, err)
+	}
+	v, err := d.Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, ok := v.(interface{ JavaClassName() string }); !ok || st.JavaClassName() != "java.lang.StackTraceElement" {
+		t.Fatalf("decoded %#v", v)
+	}
+}
