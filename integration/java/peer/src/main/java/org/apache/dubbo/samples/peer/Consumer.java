@@ -8,12 +8,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.dubbo.config.ApplicationConfig;
 import org.apache.dubbo.config.ReferenceConfig;
 import org.apache.dubbo.config.RegistryConfig;
+import org.apache.dubbo.rpc.RpcContext;
 import org.apache.dubbo.samples.api.GreetingsService;
 import org.apache.dubbo.samples.api.User;
 import org.apache.dubbo.samples.api.UserService;
@@ -28,7 +31,8 @@ import org.apache.dubbo.samples.api.UserService;
  * </pre>
  *
  * once: sayHi, getUser("u1"), getUser("missing"); checks every answer.
- * load: sayHi in a loop on --threads threads for --seconds; prints "load ok=N fail=M".
+ * load: sayHi in a loop on --threads threads for --seconds; prints "warm ..." after 200 good
+ *       calls, then "load ok=N fail=M" at the end.
  * idle: the calls of once, then "idle" and waits for a line on stdin, then the calls again.
  * Exits 0 only when every call did what the contract says.
  */
@@ -149,6 +153,7 @@ public final class Consumer {
         AtomicLong okCount = new AtomicLong();
         AtomicLong failCount = new AtomicLong();
         ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        ConcurrentHashMap<String, AtomicLong> servedBy = new ConcurrentHashMap<>();
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         List<Thread> workers = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
@@ -159,6 +164,8 @@ public final class Consumer {
                         String hi = greetings.sayHi(name);
                         if (("hi, " + name).equals(hi)) {
                             okCount.incrementAndGet();
+                            String by = RpcContext.getServerContext().getAttachment("served-by");
+                            servedBy.computeIfAbsent(by == null ? "?" : by, k -> new AtomicLong()).incrementAndGet();
                         } else {
                             failCount.incrementAndGet();
                             failures.add("bad answer " + hi);
@@ -173,6 +180,10 @@ public final class Consumer {
             workers.add(t);
         }
         Peer.say("loading");
+        while (okCount.get() < 200 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        Peer.say("warm ok=" + okCount.get() + " fail=" + failCount.get() + " served " + new TreeMap<>(servedBy));
         for (Thread t : workers) {
             t.join();
         }
@@ -183,6 +194,7 @@ public final class Consumer {
             }
             Peer.say("failure: " + f);
         }
+        Peer.say("served " + new TreeMap<>(servedBy));
         Peer.say("load ok=" + okCount.get() + " fail=" + failCount.get());
         return failCount.get() == 0 && okCount.get() > 0;
     }
