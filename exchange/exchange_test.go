@@ -746,12 +746,12 @@ func TestChurnNoLeak(t *testing.T) {
 	if testing.Short() {
 		t.Skip("churn")
 	}
-	s := startServer(t, echo(), fastHB)
+	s := startServer(t, echo())
 	addr := s.Addr().String()
 	baseG := runtime.NumGoroutine()
 	baseFD := openFDs()
 	cycle := func() error {
-		c, err := NewClient(addr, fastHB)
+		c, err := NewClient(addr)
 		if err != nil {
 			return err
 		}
