@@ -17,11 +17,11 @@ echo "$out" | awk '
 	if (!(op in seen)) { seen[op] = 1; order[++k] = op }
 }
 END {
-	printf "%-16s %12s %12s %8s %14s %14s\n", "operation", "pulse ns/op", "dubbo-go", "speedup", "allocs p/d", "alloc ratio"
+	printf "%-20s %12s %12s %8s %14s %14s\n", "operation", "pulse ns/op", "dubbo-go", "speedup", "allocs p/d", "alloc ratio"
 	for (i = 1; i <= k; i++) {
 		op = order[i]
 		pn = ns[op, "pulse"] / n[op, "pulse"]; dn = ns[op, "dubbogo"] / n[op, "dubbogo"]
 		pa = allocs[op, "pulse"] / n[op, "pulse"]; da = allocs[op, "dubbogo"] / n[op, "dubbogo"]
-		printf "%-16s %12.0f %12.0f %7.1fx %6.0f / %-6.0f %13.2f\n", op, pn, dn, dn / pn, pa, da, pa / da
+		printf "%-20s %12.0f %12.0f %7.1fx %6.0f / %-6.0f %13.2f\n", op, pn, dn, dn / pn, pa, da, pa / da
 	}
 }'
