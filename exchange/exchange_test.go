@@ -837,3 +837,22 @@ func TestInlineHandler(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestReadOnlyEventBytes: the READONLY a Server sends on Shutdown is Java's,
+// byte for byte.
+func TestReadOnlyEventBytes(t *testing.T) {
+	s := startServer(t, echo())
+	p := dubbotest.Dial(t, s.Addr().String())
+	waitFor(t, 5*time.Second, "connection", func() bool { return s.nconns.Load() == 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "READONLY", func() bool { return len(p.Frames()) >= 1 })
+	f := p.Frames()[0]
+	want := fmt.Sprintf("da bb a2 00 %s 00 00 00 02 01 52", hexBytes(f.Header[4:12]))
+	if got := hexBytes(append(f.Header[:], f.Body...)); got != want {
+		t.Fatalf("READONLY = %s, want %s", got, want)
+	}
+}
