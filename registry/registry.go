@@ -18,10 +18,10 @@
 package registry
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"slices"
+	"time"
 )
 
 // ErrClosed is returned by the methods of a closed Registry.
@@ -98,60 +98,149 @@ type ListenerFunc func(Update)
 // Notify calls f(u).
 func (f ListenerFunc) Notify(u Update) { f(u) }
 
-// Snapshot turns successive full provider lists into Updates. It keeps one
-// URL per Identity: when two registrations share one (a provider restarted
+// Snapshot turns the registrations a subscription sees into Updates. Each
+// registration has a name (the registry key); Put, Delete and Clear change
+// them, Flush returns the Update since the previous Flush. It keeps one URL
+// per Identity: when two registrations share one (a provider restarted
 // before its old key expired), the later timestamp wins, then the greater
-// string form. The zero value is ready; it is not safe for concurrent use.
+// string form. A change costs O(log n) plus O(n) in Flush to copy the
+// provider list. The zero value is ready; it is not safe for concurrent use.
 type Snapshot struct {
-	byID      map[string]URL
+	byKey     map[string]snapEntry
+	idKeys    map[string]map[string]struct{}
+	dirty     map[string]struct{}
+	current   map[string]snapEntry // by identity, as last flushed
+	order     []string             // identities of current, sorted
 	delivered bool
 }
 
-// Replace takes the complete current provider list and returns the Update
-// to deliver; ok is false when nothing changed since the previous Update (the
-// first call always returns ok).
-func (s *Snapshot) Replace(all []URL) (u Update, ok bool) {
-	next := make(map[string]URL, len(all))
-	for _, p := range all {
-		id := p.Identity()
-		if old, dup := next[id]; dup && !newer(p, old) {
-			continue
-		}
-		next[id] = p
+type snapEntry struct {
+	id  string
+	str string
+	ts  time.Time
+	url URL
+}
+
+func (s *Snapshot) init() {
+	if s.byKey == nil {
+		s.byKey = make(map[string]snapEntry)
+		s.idKeys = make(map[string]map[string]struct{})
+		s.dirty = make(map[string]struct{})
+		s.current = make(map[string]snapEntry)
 	}
+}
+
+// Put records (or replaces) the registration named key.
+func (s *Snapshot) Put(key string, u URL) {
+	s.init()
+	str := u.String()
+	if old, ok := s.byKey[key]; ok {
+		if old.str == str {
+			return
+		}
+		s.Delete(key)
+	}
+	e := snapEntry{id: u.Identity(), str: str, ts: u.Timestamp(), url: u}
+	s.byKey[key] = e
+	ks := s.idKeys[e.id]
+	if ks == nil {
+		ks = make(map[string]struct{}, 1)
+		s.idKeys[e.id] = ks
+	}
+	ks[key] = struct{}{}
+	s.dirty[e.id] = struct{}{}
+}
+
+// Delete forgets the registration named key.
+func (s *Snapshot) Delete(key string) {
+	old, ok := s.byKey[key]
+	if !ok {
+		return
+	}
+	delete(s.byKey, key)
+	ks := s.idKeys[old.id]
+	delete(ks, key)
+	if len(ks) == 0 {
+		delete(s.idKeys, old.id)
+	}
+	s.dirty[old.id] = struct{}{}
+}
+
+// Clear forgets every registration, before a full re-read; the next Flush
+// reports what the re-read changed.
+func (s *Snapshot) Clear() {
+	s.init()
+	for _, e := range s.byKey {
+		s.dirty[e.id] = struct{}{}
+	}
+	for id := range s.current {
+		s.dirty[id] = struct{}{}
+	}
+	clear(s.byKey)
+	clear(s.idKeys)
+}
+
+// Flush returns the Update since the previous Flush; ok is false when
+// nothing changed (the first Flush always returns ok).
+func (s *Snapshot) Flush() (u Update, ok bool) {
+	s.init()
+	ids := make([]string, 0, len(s.dirty))
+	for id := range s.dirty {
+		ids = append(ids, id)
+	}
+	clear(s.dirty)
+	slices.Sort(ids)
 	var events []Event
-	for id, p := range next {
-		old, had := s.byID[id]
+	for _, id := range ids {
+		win, has := s.winner(id)
+		prev, had := s.current[id]
 		switch {
-		case !had:
-			events = append(events, Event{Type: EventAdd, URL: p})
-		case !old.Equal(p):
-			events = append(events, Event{Type: EventUpdate, URL: p, Old: old})
-		}
-	}
-	for id, old := range s.byID {
-		if _, ok := next[id]; !ok {
-			events = append(events, Event{Type: EventDelete, URL: old})
+		case !has && had:
+			events = append(events, Event{Type: EventDelete, URL: prev.url})
+			delete(s.current, id)
+			if i, found := slices.BinarySearch(s.order, id); found {
+				s.order = slices.Delete(s.order, i, i+1)
+			}
+		case has && !had:
+			events = append(events, Event{Type: EventAdd, URL: win.url})
+			s.current[id] = win
+			i, _ := slices.BinarySearch(s.order, id)
+			s.order = slices.Insert(s.order, i, id)
+		case has && had && win.str != prev.str:
+			events = append(events, Event{Type: EventUpdate, URL: win.url, Old: prev.url})
+			s.current[id] = win
 		}
 	}
 	first := !s.delivered
-	s.byID, s.delivered = next, true
+	s.delivered = true
 	if !first && len(events) == 0 {
 		return Update{}, false
 	}
-	slices.SortFunc(events, func(a, b Event) int { return cmp.Compare(a.URL.Identity(), b.URL.Identity()) })
-	providers := make([]URL, 0, len(next))
-	for _, p := range next {
-		providers = append(providers, p)
+	providers := make([]URL, len(s.order))
+	for i, id := range s.order {
+		providers[i] = s.current[id].url
 	}
-	slices.SortFunc(providers, func(a, b URL) int { return cmp.Compare(a.Identity(), b.Identity()) })
 	return Update{Providers: providers, Events: events}, true
 }
 
-func newer(a, b URL) bool {
-	ta, tb := a.Timestamp(), b.Timestamp()
-	if !ta.Equal(tb) {
-		return ta.After(tb)
+func (s *Snapshot) winner(id string) (snapEntry, bool) {
+	var best snapEntry
+	found := false
+	for key := range s.idKeys[id] {
+		e := s.byKey[key]
+		if !found || e.ts.After(best.ts) || e.ts.Equal(best.ts) && e.str > best.str {
+			best, found = e, true
+		}
 	}
-	return a.String() > b.String()
+	return best, found
+}
+
+// Replace makes all the complete list of registrations (each named by its
+// string form) and flushes.
+func (s *Snapshot) Replace(all []URL) (u Update, ok bool) {
+	s.Clear()
+	for _, p := range all {
+		s.Put(p.String(), p)
+	}
+	return s.Flush()
 }

@@ -395,3 +395,39 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestSnapshotIncremental(t *testing.T) {
+	old := MustParse("dubbo://10.0.0.1:1/s?interface=s&timestamp=1000000000001")
+	newer := MustParse("dubbo://10.0.0.1:1/s?interface=s&timestamp=1000000000002")
+	other := MustParse("dubbo://10.0.0.2:1/s?interface=s")
+	var s Snapshot
+	s.Put("k-old", old)
+	s.Put("k-other", other)
+	if u, ok := s.Flush(); !ok || len(u.Providers) != 2 || len(u.Events) != 2 {
+		t.Fatalf("first flush %+v", u)
+	}
+	s.Put("k-other", other)
+	if _, ok := s.Flush(); ok {
+		t.Fatal("same URL again is a change")
+	}
+	s.Put("k-new", newer) // the provider restarted; its old key lingers
+	u, ok := s.Flush()
+	if !ok || len(u.Providers) != 2 || len(u.Events) != 1 || u.Events[0].Type != EventUpdate || !u.Events[0].URL.Equal(newer) {
+		t.Fatalf("restart %+v", u)
+	}
+	s.Delete("k-old") // the old key expires: nothing visible changes
+	if _, ok := s.Flush(); ok {
+		t.Fatal("expiry of a shadowed key is a change")
+	}
+	s.Delete("nope")
+	s.Clear()
+	s.Put("k-new", newer)
+	u, ok = s.Flush()
+	if !ok || len(u.Providers) != 1 || len(u.Events) != 1 || u.Events[0].Type != EventDelete || !u.Events[0].URL.Equal(other) {
+		t.Fatalf("resync %+v", u)
+	}
+	s.Delete("k-new")
+	if u, ok := s.Flush(); !ok || len(u.Providers) != 0 || u.Events[0].Type != EventDelete {
+		t.Fatalf("last delete %+v", u)
+	}
+}

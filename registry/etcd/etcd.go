@@ -305,7 +305,7 @@ func (r *Registry) keep() {
 		case <-r.kick:
 		case <-retry.C:
 		case _, ok := <-k.ka:
-			if !ok {
+			if !ok && r.ctx.Err() == nil {
 				r.log.Warn("etcd registry: lease lost, re-registering", "lease", strconv.FormatInt(int64(k.lease), 16))
 				k.loseLease()
 			}

@@ -366,7 +366,7 @@ func TestRevokedLeaseReplaced(t *testing.T) {
 // list meanwhile.
 func TestOutageLongerThanTTL(t *testing.T) {
 	s := startEtcd(t, embedded.WithDir(t.TempDir()))
-	const ttl = 2 * time.Second
+	const ttl = 3 * time.Second
 	prov := newRegistry(t, s.Endpoints(), WithTTL(ttl))
 	cons := newRegistry(t, s.Endpoints(), WithTTL(ttl))
 	p1, p2 := provider(20040), provider(20041)

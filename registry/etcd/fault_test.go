@@ -34,7 +34,7 @@ func TestClusterLeaderLoss(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const ttl = 3 * time.Second
+	const ttl = 5 * time.Second
 	prov := newRegistry(t, cl.Endpoints(), WithTTL(ttl))
 	cons := newRegistry(t, cl.Endpoints(), WithTTL(ttl))
 	p1, p2 := provider(20050), provider(20051)

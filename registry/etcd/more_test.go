@@ -171,7 +171,7 @@ func TestKeepAliveDrained(t *testing.T) {
 	s := startEtcd(t)
 	cli := newClient(t, s.Endpoints())
 	logs := &logRecorder{}
-	const ttl = 2 * time.Second
+	const ttl = 3 * time.Second
 	r := newRegistry(t, s.Endpoints(), WithTTL(ttl), WithLogger(slogFor(logs)))
 	if err := r.Register(t.Context(), provider(20090)); err != nil {
 		t.Fatal(err)

@@ -21,8 +21,7 @@ type subscription struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
 	done     chan struct{}
-	state    map[string]registry.URL // key -> provider URL, matching the consumer
-	snap     registry.Snapshot
+	snap     registry.Snapshot // the providers matching the consumer, by key
 }
 
 // Subscribe watches the providers of consumer's interface and delivers those
@@ -115,7 +114,7 @@ func (s *subscription) resync() (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	s.state = make(map[string]registry.URL, len(resp.Kvs))
+	s.snap.Clear()
 	for _, kv := range resp.Kvs {
 		s.put(string(kv.Key))
 	}
@@ -133,56 +132,41 @@ func (s *subscription) watch(rev int64) error {
 		if err := wr.Err(); err != nil {
 			return err
 		}
-		changed := false
 		for _, ev := range wr.Events {
-			key := string(ev.Kv.Key)
 			switch ev.Type {
 			case mvccpb.PUT:
-				changed = s.put(key) || changed
+				s.put(string(ev.Kv.Key))
 			case mvccpb.DELETE:
-				if _, ok := s.state[key]; ok {
-					delete(s.state, key)
-					changed = true
-				}
+				s.snap.Delete(string(ev.Kv.Key))
 			}
 		}
-		if changed {
-			s.deliver()
-		}
+		s.deliver()
 	}
 	return ctx.Err()
 }
 
-// put records a provider key if it is a direct child of the prefix, parses
-// and matches the consumer; it reports whether the state changed.
-func (s *subscription) put(key string) bool {
+// put records a provider key if it is a direct child of the prefix whose
+// URL matches the consumer, and forgets it otherwise.
+func (s *subscription) put(key string) {
 	child, ok := strings.CutPrefix(key, s.prefix)
 	if !ok || child == "" || strings.IndexByte(child, '/') >= 0 {
-		return false
+		return
 	}
 	k, err := registry.ParseKey(key)
 	if err != nil {
 		s.r.log.Debug("etcd registry: ignoring key", "key", key, "err", err)
-		return false
+		s.snap.Delete(key)
+		return
 	}
 	if !registry.IsMatch(s.consumer, k.URL) {
-		_, had := s.state[key]
-		delete(s.state, key)
-		return had
+		s.snap.Delete(key)
+		return
 	}
-	if old, ok := s.state[key]; ok && old.Equal(k.URL) {
-		return false
-	}
-	s.state[key] = k.URL
-	return true
+	s.snap.Put(key, k.URL)
 }
 
 func (s *subscription) deliver() {
-	all := make([]registry.URL, 0, len(s.state))
-	for _, u := range s.state {
-		all = append(all, u)
-	}
-	if u, ok := s.snap.Replace(all); ok && s.ctx.Err() == nil {
+	if u, ok := s.snap.Flush(); ok && s.ctx.Err() == nil {
 		s.l.Notify(u)
 	}
 }
