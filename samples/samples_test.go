@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -17,19 +18,30 @@ import (
 	"time"
 )
 
-// build compiles the sample programs once per test run.
-func build(t *testing.T, names ...string) map[string]string {
-	t.Helper()
-	dir := t.TempDir()
-	bins := map[string]string{}
-	for _, n := range names {
+// bins holds the sample programs, built once by TestMain.
+var bins = map[string]string{}
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "pulse-samples")
+	if err != nil {
+		panic(err)
+	}
+	for _, n := range []string{"provider", "consumer", "demo"} {
 		bin := filepath.Join(dir, n)
-		cmd := exec.Command("go", "build", "-o", bin, "./"+n)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go build ./%s: %v\n%s", n, err, out)
+		if out, err := exec.Command("go", "build", "-o", bin, "./"+n).CombinedOutput(); err != nil {
+			os.RemoveAll(dir)
+			panic("go build ./" + n + ": " + err.Error() + "\n" + string(out))
 		}
 		bins[n] = bin
 	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// build returns the built sample programs.
+func build(t *testing.T, names ...string) map[string]string {
+	t.Helper()
 	return bins
 }
 
