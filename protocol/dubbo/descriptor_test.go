@@ -118,3 +118,18 @@ func TestGenericInvocation(t *testing.T) {
 		t.Fatal("untyped nil accepted without a type")
 	}
 }
+
+func TestInvocationRouting(t *testing.T) {
+	inv := &Invocation{Path: "body.Path", Version: "0.0.0", Method: "m"}
+	if inv.ServicePath() != "body.Path" || inv.ServiceVersion() != "" || inv.Group() != "" || inv.IsGeneric() {
+		t.Fatalf("%+v", inv)
+	}
+	inv.Attachments = map[string]any{"path": "att.Path", "version": "1.0", "group": "g"}
+	if inv.ServicePath() != "att.Path" || inv.ServiceVersion() != "1.0" || inv.Group() != "g" {
+		t.Fatalf("attachments do not override: %q %q %q", inv.ServicePath(), inv.ServiceVersion(), inv.Group())
+	}
+	g, _ := GenericInvocation("S", "m", []string{"int"}, []any{int32(1)})
+	if !g.IsGeneric() {
+		t.Fatal("generic invocation not recognised")
+	}
+}

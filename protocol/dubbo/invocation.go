@@ -41,3 +41,46 @@ type Result struct {
 	// declared version, as Java does.
 	Kind ResultKind
 }
+
+// Attachment returns the attachment key as a string ("" when absent or not a
+// string).
+func (inv *Invocation) Attachment(key string) string {
+	s, _ := inv.Attachments[key].(string)
+	return s
+}
+
+// ServicePath is the service a provider routes the call to, as Java's
+// DecodeableRpcInvocation sees it: the body's path, overridden by a "path"
+// attachment.
+func (inv *Invocation) ServicePath() string {
+	if p := inv.Attachment("path"); p != "" {
+		return p
+	}
+	return inv.Path
+}
+
+// ServiceVersion is the body's version, overridden by a "version"
+// attachment; Java's "0.0.0" (no version) reads as "".
+func (inv *Invocation) ServiceVersion() string {
+	v := inv.Version
+	if a, ok := inv.Attachments["version"].(string); ok {
+		v = a
+	}
+	if v == "0.0.0" {
+		return ""
+	}
+	return v
+}
+
+// Group is the "group" attachment ("" for none).
+func (inv *Invocation) Group() string { return inv.Attachment("group") }
+
+// IsGeneric reports whether the call is a generic $invoke/$invokeAsync
+// with the generic descriptor, as Java's RpcUtils.isGenericCall decides.
+func (inv *Invocation) IsGeneric() bool {
+	if inv.Method != GenericMethod && inv.Method != GenericAsyncMethod {
+		return false
+	}
+	return len(inv.ParameterTypes) == 3 &&
+		inv.ParameterTypes[0]+inv.ParameterTypes[1]+inv.ParameterTypes[2] == GenericDescriptor
+}
