@@ -67,6 +67,7 @@ type Client struct {
 	hbSeq  atomic.Int64
 	rr     atomic.Uint32
 	frames framePool
+	calls  sync.Pool // *pendingCall, reused across calls
 
 	ctx    context.Context // ends dials in progress on Close
 	cancel context.CancelFunc
@@ -244,24 +245,37 @@ func (c *Client) Call(ctx context.Context, req *Request) (*Response, error) {
 		return nil, timeoutError(false, err)
 	}
 	id := c.nextID.Add(1)
-	call := &pendingCall{done: make(chan callResult, 1)}
+	call := c.getCall()
 	if !cc.register(id, call) {
+		c.calls.Put(call)
 		return nil, &StatusError{Status: StatusChannelInactive, Message: "connection closed before the call was written"}
 	}
 	if err := cc.w.writeFrame(FlagRequest|FlagTwoWay|req.Serialization, 0, id, req.Body); err != nil {
-		cc.unregister(id)
+		if cc.unregister(id) {
+			c.calls.Put(call)
+		} // else the connection's close is completing it: let it go
 		return nil, &StatusError{Status: StatusChannelInactive, Message: "write failed", cause: err}
 	}
+	var r callResult
 	select {
-	case r := <-call.done:
-		return r.resp, r.err
+	case r = <-call.done:
 	case <-ctx.Done():
 		if cc.unregister(id) {
+			c.calls.Put(call)
 			return nil, timeoutError(true, ctx.Err())
 		}
-		r := <-call.done // answered or failed while we gave up
-		return r.resp, r.err
+		r = <-call.done // answered or failed while we gave up
 	}
+	c.calls.Put(call) // nobody else holds it: it left the table before its result was sent
+	return r.resp, r.err
+}
+
+// getCall returns an empty pending call from the Client's pool.
+func (c *Client) getCall() *pendingCall {
+	if call, ok := c.calls.Get().(*pendingCall); ok {
+		return call
+	}
+	return &pendingCall{done: make(chan callResult, 1)}
 }
 
 // Send sends a one-way request: it returns once the frame is written.
