@@ -55,6 +55,9 @@ type JavaException struct {
 	Message    string // Throwable.detailMessage
 	Cause      *JavaException
 	StackTrace []hessian2.StackFrame
+	// Fields are the exception's own non-null scalar fields, by Java name
+	// (for instance RpcException's "code"). Decoding only.
+	Fields map[string]any
 }
 
 func (e *JavaException) Error() string {
@@ -96,6 +99,7 @@ func fromThrowable(t *hessian2.Throwable, depth int) *JavaException {
 		Message:    t.Message,
 		Cause:      fromThrowable(t.Cause, depth+1),
 		StackTrace: t.StackTrace,
+		Fields:     t.Fields,
 	}
 }
 

@@ -134,10 +134,15 @@ func (d *Decoder) library(start int) (v any, err error) {
 
 // primitive decodes the scanned value at start when it is a null, bool,
 // int, long, double, date or string.
-func (d *Decoder) primitive(start int) (any, bool) {
-	end := d.sc.pos
-	s := scanner{b: d.sc.b[:end], pos: start + 1, intern: d.sc.intern}
-	t := d.sc.b[start]
+func (d *Decoder) primitive(start int) (any, bool) { return d.sc.primitiveAt(start) }
+
+// primitiveAt decodes the value between start and the current position
+// (already walked) when it is a null, bool, int, long, double, date or
+// string.
+func (sc *scanner) primitiveAt(start int) (any, bool) {
+	end := sc.pos
+	s := scanner{b: sc.b[:end], pos: start + 1, intern: sc.intern}
+	t := sc.b[start]
 	switch {
 	case t == tagNull:
 		return nil, true
@@ -153,7 +158,7 @@ func (d *Decoder) primitive(start int) (any, bool) {
 		return v, true
 	case isStringTag(t):
 		if t <= maxDirectStr { // short string: maybe interned, already boxed
-			if v, ok := s.interned(d.sc.b[start+1 : end]); ok {
+			if v, ok := s.interned(sc.b[start+1 : end]); ok {
 				return v, true
 			}
 		}
@@ -161,18 +166,18 @@ func (d *Decoder) primitive(start int) (any, bool) {
 		v, _, _ := s.readString()
 		return v, true
 	case t == tagDate:
-		ms := int64(beUint64(d.sc.b[start+1:]))
+		ms := int64(beUint64(sc.b[start+1:]))
 		return time.UnixMilli(ms), true
 	case t == tagDouble:
-		return math.Float64frombits(beUint64(d.sc.b[start+1:])), true
+		return math.Float64frombits(beUint64(sc.b[start+1:])), true
 	case t == tagDouble0:
 		return float64(0), true
 	case t == tagDouble1:
 		return float64(1), true
 	case t == tagDoubleB:
-		return float64(int8(d.sc.b[start+1])), true
+		return float64(int8(sc.b[start+1])), true
 	case t == tagDoubleS:
-		return float64(int16(uint16(d.sc.b[start+1])<<8 | uint16(d.sc.b[start+2]))), true
+		return float64(int16(uint16(sc.b[start+1])<<8 | uint16(sc.b[start+2]))), true
 	}
 	return nil, false
 }

@@ -10,6 +10,9 @@ type Throwable struct {
 	Message    string // detailMessage
 	Cause      *Throwable
 	StackTrace []StackFrame
+	// Fields holds the class's other non-null fields whose values are
+	// booleans, numbers, dates or strings (RpcException's "code", say).
+	Fields map[string]any
 }
 
 // StackFrame is one java.lang.StackTraceElement.
@@ -100,9 +103,20 @@ func (s *scanner) throwable() (*Throwable, error) {
 			if th.StackTrace, err = s.stackTrace(); err != nil {
 				return nil, err
 			}
-		default:
+		case name == "detailMessage" || name == "cause" || name == "suppressedExceptions":
 			if err := s.skip(); err != nil {
 				return nil, err
+			}
+		default:
+			vs := s.pos
+			if err := s.skip(); err != nil {
+				return nil, err
+			}
+			if v, ok := s.primitiveAt(vs); ok && v != nil {
+				if th.Fields == nil {
+					th.Fields = make(map[string]any)
+				}
+				th.Fields[name] = v
 			}
 		}
 	}

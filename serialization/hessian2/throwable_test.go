@@ -85,6 +85,9 @@ func TestDecodeThrowableUnknownClassWithCause(t *testing.T) {
 	if th.Class != "com.example.NoSuchUserException" || th.Message != "lookup failed" {
 		t.Fatalf("got %+v", th)
 	}
+	if th.Fields["userId"] != "u9" || len(th.Fields) != 1 {
+		t.Fatalf("fields %v", th.Fields)
+	}
 	if th.Cause == nil || th.Cause.Class != "com.example.StoreDownException" || th.Cause.Message != "store down" {
 		t.Fatalf("cause %+v", th.Cause)
 	}
