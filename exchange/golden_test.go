@@ -43,6 +43,12 @@ func decodeGolden(t *testing.T, frame []byte) (Header, []byte) {
 	return h, frame[HeaderLen:]
 }
 
+// Ids of the live capture (testdata/java-live), as Java 3.3.6 chose them.
+const (
+	liveHeartbeatID int64 = -51170522534869508 // ff 4a 34 ae 4d 56 85 fc
+	liveReadOnlyID  int64 = -51170522534869505 // ff 4a 34 ae 4d 56 85 ff
+)
+
 func TestGoldenEvents(t *testing.T) {
 	tests := []struct {
 		file    string
@@ -57,6 +63,11 @@ func TestGoldenEvents(t *testing.T) {
 		{"java/heartbeat_req.bin", 0xe2, 0, 7, "4e", EventHeartbeat, true, true},
 		{"java/heartbeat_resp.bin", 0x22, StatusOK, 7, "4e", EventHeartbeat, false, false},
 		{"java/readonly.bin", 0xa2, 0, 8, "0152", EventReadOnly, true, false},
+		// A real Java 3.3.6 consumer and provider (java-live): ids start at a
+		// random point of the int64 range, here negative.
+		{"java-live/heartbeat_req.bin", 0xe2, 0, liveHeartbeatID, "4e", EventHeartbeat, true, true},
+		{"java-live/heartbeat_resp.bin", 0x22, StatusOK, liveHeartbeatID, "4e", EventHeartbeat, false, false},
+		{"java-live/readonly.bin", 0xa2, 0, liveReadOnlyID, "0152", EventReadOnly, true, false},
 		{"dubbogo/heartbeat_req.bin", 0xe2, 0, 6, "4e", EventHeartbeat, true, true},
 		// dubbo-go appends a hessian null to every response body.
 		{"dubbogo/heartbeat_resp.bin", 0x22, StatusOK, 7, "4e4e", EventHeartbeat, false, false},
@@ -104,12 +115,24 @@ func TestGoldenEventBytes(t *testing.T) {
 			readOnlyEvent(goldenHessian2, 8),
 		},
 		{
+			"testdata/java-live/heartbeat_req.bin", "da bb e2 00 <id> 00 00 00 01 4e",
+			heartbeatRequest(goldenHessian2, liveHeartbeatID, NullBody(goldenHessian2)),
+		},
+		{
+			"testdata/java-live/heartbeat_resp.bin", "da bb 22 14 <id> 00 00 00 01 4e",
+			heartbeatAnswer(goldenHessian2, liveHeartbeatID, NullBody(goldenHessian2)),
+		},
+		{
+			"testdata/java-live/readonly.bin", "da bb a2 00 <id> 00 00 00 02 01 52",
+			readOnlyEvent(goldenHessian2, liveReadOnlyID),
+		},
+		{
 			"../protocol/dubbo/testdata/java/resp_service_error.bin", "",
 			errorResponse(goldenHessian2, 6, StatusServiceError, notFound),
 		},
 	}
 	for _, tt := range tests {
-		t.Run(filepath.Base(tt.file), func(t *testing.T) {
+		t.Run(filepath.Base(filepath.Dir(tt.file))+"/"+filepath.Base(tt.file), func(t *testing.T) {
 			java := readGolden(t, tt.file)
 			h, _ := decodeGolden(t, java)
 			if tt.pattern != "" {
@@ -157,18 +180,23 @@ func TestGoldenBodyHeaders(t *testing.T) {
 	request := want{0xc2, 0}
 	ok := want{0x02, StatusOK}
 	expect := map[string]want{
-		"java/req_sayhi.bin":          request,
-		"java/req_getuser.bin":        request,
-		"java/resp_service_error.bin": {0x02, StatusServiceError},
-		"dubbogo/req_sayhi.bin":       request,
-		"dubbogo/req_getuser.bin":     request,
-		"pulse/req_sayhi.bin":         request, // Pulse's own frames for the same calls
-		"pulse/req_getuser.bin":       request,
+		"java/req_sayhi.bin":                request,
+		"java/req_getuser.bin":              request,
+		"java/resp_service_error.bin":       {0x02, StatusServiceError},
+		"dubbogo/req_sayhi.bin":             request,
+		"dubbogo/req_getuser.bin":           request,
+		"java-live/req_sayhi.bin":           request,
+		"java-live/req_getuser.bin":         request,
+		"java-live/req_getuser_missing.bin": request,
+		"pulse/req_sayhi.bin":               request, // Pulse's own frames for the same calls
+		"pulse/req_getuser.bin":             request,
 	}
 	ids := map[string]int64{
 		"java/req_sayhi.bin": 1, "java/req_getuser.bin": 2,
 		"dubbogo/req_sayhi.bin": 2, "dubbogo/req_getuser.bin": 4, // dubbo-go counts by two from 2
 		"pulse/req_sayhi.bin": 1, "pulse/req_getuser.bin": 2,
+		"java-live/req_sayhi.bin": -51170522534869511, "java-live/req_getuser.bin": -51170522534869510,
+		"java-live/req_getuser_missing.bin": -51170522534869509, "java-live/resp_exception_att.bin": -51170522534869509,
 	}
 	files, err := filepath.Glob(filepath.Join("..", "protocol", "dubbo", "testdata", "*", "*.bin"))
 	if err != nil || len(files) < 20 {

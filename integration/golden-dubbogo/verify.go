@@ -69,8 +69,11 @@ func verifyRequest(codec *dubbo.DubboCodec, name string, frame []byte) (string, 
 		return "", fmt.Errorf("data %T", req.Data)
 	}
 	method, arg := "getUser", "u1"
-	if strings.Contains(name, "sayhi") {
+	switch {
+	case strings.Contains(name, "sayhi"):
 		method, arg = "sayHi", "pulse"
+	case strings.Contains(name, "missing"):
+		arg = "missing"
 	}
 	if inv.MethodName() != method || !reflect.DeepEqual(inv.Arguments(), []any{arg}) {
 		return "", fmt.Errorf("call %s%v", inv.MethodName(), inv.Arguments())

@@ -75,7 +75,9 @@ func goldenBody(t *testing.T, name string) ([]byte, exchange.Header) {
 	return frame[exchange.HeaderLen:], h
 }
 
-// Java consumer attachments (no version, no group): see testdata/README.md.
+// Java consumer attachments (no version, no group, default timeout): see
+// testdata/README.md. A real Java 3.3.6 consumer (testdata/java-live) sends
+// exactly these.
 func javaInvocation(service, method, arg string) *dubbo.Invocation {
 	return &dubbo.Invocation{
 		DubboVersion:   newPeer,
@@ -88,7 +90,7 @@ func javaInvocation(service, method, arg string) *dubbo.Invocation {
 			"path":               service,
 			"interface":          service,
 			"version":            "0.0.0",
-			"timeout":            "3000",
+			"timeout":            "1000", // Dubbo's default timeout
 			"remote.application": "golden-consumer",
 		},
 	}
@@ -121,6 +123,9 @@ func TestGoldenDecodeRequest(t *testing.T) {
 	}{
 		{"java/req_sayhi.bin", javaInvocation(greetingsService, "sayHi", "pulse")},
 		{"java/req_getuser.bin", javaInvocation(userService, "getUser", "u1")},
+		{"java-live/req_sayhi.bin", javaInvocation(greetingsService, "sayHi", "pulse")},
+		{"java-live/req_getuser.bin", javaInvocation(userService, "getUser", "u1")},
+		{"java-live/req_getuser_missing.bin", javaInvocation(userService, "getUser", "missing")},
 		{"dubbogo/req_sayhi.bin", dubbogoInvocation(greetingsService, "sayHi", "pulse")},
 		{"dubbogo/req_getuser.bin", dubbogoInvocation(userService, "getUser", "u1")},
 	}
@@ -150,6 +155,8 @@ func TestGoldenEncodeRequest(t *testing.T) {
 	}{
 		{"java/req_sayhi.bin", javaInvocation(greetingsService, "sayHi", "pulse")},
 		{"java/req_getuser.bin", javaInvocation(userService, "getUser", "u1")},
+		{"java-live/req_sayhi.bin", javaInvocation(greetingsService, "sayHi", "pulse")},
+		{"java-live/req_getuser_missing.bin", javaInvocation(userService, "getUser", "missing")},
 		// dubbo-go's requests are Java's layout with other values: Pulse
 		// writes the same bytes for the same invocation.
 		{"dubbogo/req_sayhi.bin", dubbogoInvocation(greetingsService, "sayHi", "pulse")},
@@ -278,6 +285,10 @@ func TestGoldenDecodeResponse(t *testing.T) {
 		{"java/resp_exception.bin", wantResult{kind: dubbo.ResultException, class: iae, message: msg}},
 		{"java/resp_exception_att.bin", wantResult{kind: dubbo.ResultExceptionWithAttachments, class: iae, message: msg, att: dubboAtt}},
 		{"java/resp_exception_stack_att.bin", wantResult{kind: dubbo.ResultExceptionWithAttachments, class: iae, message: msg, att: dubboAtt}},
+		// A real Java 3.3.6 provider, answering a 2.0.2 consumer.
+		{"java-live/resp_string_att.bin", wantResult{kind: dubbo.ResultValueWithAttachments, value: "hi, pulse", att: dubboAtt}},
+		{"java-live/resp_user_att.bin", wantResult{kind: dubbo.ResultValueWithAttachments, value: ada(), att: dubboAtt}},
+		{"java-live/resp_exception_att.bin", wantResult{kind: dubbo.ResultExceptionWithAttachments, class: iae, message: msg, att: dubboAtt}},
 		// dubbo-go: a trailing null after every body, and flags 0/1/2 even to a 2.0.2 caller.
 		{"dubbogo/resp_string.bin", wantResult{kind: dubbo.ResultValue, value: "hi, pulse"}},
 		{"dubbogo/resp_string_att.bin", wantResult{kind: dubbo.ResultValueWithAttachments, value: "hi, pulse", att: dubboAtt}},
@@ -355,6 +366,19 @@ func TestGoldenStackTrace(t *testing.T) {
 	if top.DeclaringClass != "org.pulse.golden.Main" || top.MethodName != "main" || top.FileName != "Main.java" || top.LineNumber <= 0 {
 		t.Fatalf("top frame %+v, want org.pulse.golden.Main.main(Main.java:N)", top)
 	}
+
+	// A real provider's exception: the service method on top, Dubbo's
+	// invoker chain below it.
+	body, _ = goldenBody(t, "java-live/resp_exception_att.bin")
+	if got, err = dubbo.DecodeResponse(body); err != nil {
+		t.Fatal(err)
+	}
+	if !errors.As(got.Exception, &je) || len(je.StackTrace) < 10 {
+		t.Fatalf("live exception %#v: want a long stack trace", got.Exception)
+	}
+	if top := je.StackTrace[0]; top.DeclaringClass != "org.pulse.golden.Live$Users" || top.MethodName != "getUser" {
+		t.Fatalf("live top frame %+v, want org.pulse.golden.Live$Users.getUser", top)
+	}
 }
 
 // TestGoldenEncodeResponse: for the result Java encoded, Pulse writes
@@ -369,6 +393,7 @@ func TestGoldenEncodeResponse(t *testing.T) {
 		{"java/resp_string_att.bin", &dubbo.Result{Value: "hi, pulse"}, newPeer},
 		{"java/resp_null.bin", &dubbo.Result{}, oldPeer},
 		{"java/resp_null_att.bin", &dubbo.Result{}, newPeer},
+		{"java-live/resp_string_att.bin", &dubbo.Result{Value: "hi, pulse"}, newPeer},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -393,6 +418,7 @@ func TestGoldenEncodeUser(t *testing.T) {
 	for _, tt := range []struct{ file, peer string }{
 		{"java/resp_user.bin", oldPeer},
 		{"java/resp_user_att.bin", newPeer},
+		{"java-live/resp_user_att.bin", newPeer},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
 			java, _ := goldenBody(t, tt.file)

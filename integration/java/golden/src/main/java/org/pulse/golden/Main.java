@@ -45,6 +45,10 @@ public final class Main {
             Verify.run(Path.of(args[1]).toAbsolutePath().normalize(), java.util.List.of(args).subList(2, args.length));
             System.exit(0);
         }
+        if (args.length > 0 && args[0].equals("live")) {
+            // live ROOT: capture a real provider and consumer through a relay (3.x only).
+            Live.run(Path.of(args[1]).toAbsolutePath().normalize());
+        }
         Path root = Path.of(args[0]).toAbsolutePath().normalize();
         String dir = args[1];
         String version = args.length > 2 ? args[2] : "?";
@@ -141,7 +145,7 @@ public final class Main {
         inv.setAttachment("path", service);
         inv.setAttachment("interface", service);
         inv.setAttachment("version", "0.0.0");
-        inv.setAttachment("timeout", "3000");
+        inv.setAttachment("timeout", "1000"); // Dubbo's default timeout
         inv.setAttachment("remote.application", "golden-consumer");
         Request req = new Request(id);
         req.setVersion(NEW_PEER);
