@@ -44,7 +44,8 @@ type reference struct {
 	group   string
 	log     *slog.Logger
 	dir     *cluster.Directory
-	cancel  func() // the registry subscription, if any
+	cancel  func()        // the registry subscription, if any
+	synced  chan struct{} // closed at the registry's first answer; nil for direct URLs
 	mu      sync.Mutex
 	strats  map[callConfig]cluster.Strategy
 }
@@ -195,12 +196,15 @@ func (c *Client) reference(iface string, opts []ServiceOption) (*reference, serv
 		if cfg.group != "" {
 			consumer = consumer.With(registry.KeyGroup, cfg.group)
 		}
+		ref.synced = make(chan struct{})
+		var first sync.Once
 		cancel, err := reg.Subscribe(context.Background(), consumer, registry.ListenerFunc(func(u registry.Update) {
 			provs := make([]*registry.URL, len(u.Providers))
 			for i := range u.Providers {
 				provs[i] = &u.Providers[i]
 			}
 			_ = dir.Set(provs)
+			first.Do(func() { close(ref.synced) })
 		}))
 		if err != nil {
 			dir.Close()
@@ -306,6 +310,19 @@ func (c *Client) call(ctx context.Context, ref *reference, cfg *serviceConfig, i
 	att["timeout"] = strconv.FormatInt(max(timeout.Milliseconds(), 1), 10)
 	inv.Attachments = att
 
+	if ref.synced != nil {
+		// The first calls after Refer wait for the registry's first answer.
+		select {
+		case <-ref.synced:
+		default:
+			wait, cancel := context.WithTimeout(ctx, timeout)
+			select {
+			case <-ref.synced:
+			case <-wait.Done():
+			}
+			cancel()
+		}
+	}
 	strat, err := ref.strategy(cc)
 	if err != nil {
 		return nil, &Error{Code: CodeUnknown, Service: ref.iface, Method: method, Message: err.Error(), cause: err}
