@@ -201,3 +201,45 @@ func TestKeepAliveDrained(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A storm of 1,000 provider keys, written in batches of 100 by another
+// client, then deleted: the subscriber converges to each truth.
+func TestWatchStorm(t *testing.T) {
+	s := startEtcd(t)
+	cli := newClient(t, s.Endpoints())
+	r := newRegistry(t, s.Endpoints())
+	var rec recorder
+	unsub, err := r.Subscribe(t.Context(), consumer(), &rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unsub()
+	rec.waitProviders(t)
+	const n = 1000
+	keys := make([]string, n)
+	ports := make([]int, n)
+	for i := range keys {
+		ports[i] = 30000 + i
+		keys[i] = registry.EncodeKey("", provider(ports[i]))
+	}
+	start := time.Now()
+	for i := 0; i < n; i += 100 {
+		ops := make([]clientv3.Op, 0, 100)
+		for _, k := range keys[i : i+100] {
+			ops = append(ops, clientv3.OpPut(k, ""))
+		}
+		if _, err := cli.Txn(t.Context()).Then(ops...).Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec.waitProviders(t, ports...)
+	t.Logf("%d adds seen in %v, %d updates", n, time.Since(start).Round(time.Millisecond), len(rec.all()))
+	start = time.Now()
+	for _, k := range keys[:n/2] {
+		if _, err := cli.Delete(t.Context(), k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec.waitProviders(t, ports[n/2:]...)
+	t.Logf("%d single deletes seen in %v", n/2, time.Since(start).Round(time.Millisecond))
+}

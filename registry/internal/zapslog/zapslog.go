@@ -5,7 +5,6 @@ package zapslog
 import (
 	"context"
 	"log/slog"
-	"math"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -71,8 +70,6 @@ func level(l zapcore.Level) slog.Level {
 		return slog.LevelInfo
 	case l == zapcore.WarnLevel:
 		return slog.LevelWarn
-	case l >= zapcore.ErrorLevel && l < math.MaxInt8:
-		return slog.LevelError
 	}
-	return slog.LevelError
+	return slog.LevelError // error, dpanic, panic, fatal
 }
