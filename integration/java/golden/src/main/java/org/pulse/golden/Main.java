@@ -47,7 +47,10 @@ public final class Main {
         }
         if (args.length > 0 && args[0].equals("live")) {
             // live ROOT: capture a real provider and consumer through a relay (3.x only).
-            Live.run(Path.of(args[1]).toAbsolutePath().normalize());
+            // By name: Live.java is left out of the 2.7 build.
+            java.lang.reflect.Method run = Class.forName("org.pulse.golden.Live").getDeclaredMethod("run", Path.class);
+            run.setAccessible(true);
+            run.invoke(null, Path.of(args[1]).toAbsolutePath().normalize());
         }
         Path root = Path.of(args[0]).toAbsolutePath().normalize();
         String dir = args[1];
