@@ -856,3 +856,25 @@ func TestReadOnlyEventBytes(t *testing.T) {
 		t.Fatalf("READONLY = %s, want %s", got, want)
 	}
 }
+
+// TestCloseWithBlockedInlineHandler: Close ends the context of a handler
+// blocked on the read goroutine and returns.
+func TestCloseWithBlockedInlineHandler(t *testing.T) {
+	s, err := Listen("127.0.0.1:0", HandlerFunc(func(ctx context.Context, req *Request) *Response {
+		<-ctx.Done()
+		return nil
+	}), WithInlineHandler())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := startClient(t, s.Addr().String())
+	go call(c, 30*time.Second, "stuck")
+	waitFor(t, 5*time.Second, "call in the handler", func() bool { return s.inflight.Load() == 1 })
+	closed := make(chan struct{})
+	go func() { s.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close hangs on a blocked inline handler")
+	}
+}

@@ -350,7 +350,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.draining.Store(true) // new connections get READONLY in OnOpen
 	s.conns.Range(func(_, v any) bool {
-		v.(*serverConn).w.write(readOnlyEvent(serializationHessian2, s.nextID.Add(1)))
+		// Concurrently: a client that stops reading must not hold up the others.
+		go v.(*serverConn).w.write(readOnlyEvent(serializationHessian2, s.nextID.Add(1)))
 		return true
 	})
 	var err error
@@ -375,8 +376,8 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.draining.Store(true)
+	s.cancel() // first: an inline handler waiting on its context holds up its connection's close
 	err := s.ln.Close()
-	s.cancel()
 	var conns []transport.Conn
 	s.conns.Range(func(k, _ any) bool {
 		c := k.(transport.Conn)
