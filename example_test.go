@@ -170,3 +170,50 @@ func ExampleWithAttachments() {
 	fmt.Println(u.Name, u.Age, u.Registered.UTC().Format(time.RFC3339), reply()["seen-trace-id"])
 	// Output: Ada 36 2020-01-02T03:04:05Z t-42
 }
+
+// Catalog serves Java overloads: find(String) and find(int) are two Go
+// methods mapped to one Java name, told apart by their parameter types.
+type Catalog struct{}
+
+func (Catalog) FindByName(name string) (string, error) { return "by name " + name, nil }
+func (Catalog) FindByID(id int32) (string, error)      { return "by id", nil }
+
+// Register maps Go methods to Java names once; a stub's tag names the Java
+// method a field calls.
+func ExampleServer_Register() {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := pulse.NewServer(pulse.WithAddress("127.0.0.1:0"), pulse.WithLogger(quiet))
+	err := srv.Register("org.example.Catalog", Catalog{},
+		pulse.MethodName("FindByName", "find"), pulse.MethodName("FindByID", "find"), pulse.Version("1.0.0"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	<-srv.Ready()
+	defer func() { cancel(); <-done }()
+
+	var catalog struct {
+		ByName func(name string) (string, error) `pulse:"find"`
+		ByID   func(id int32) (string, error)    `pulse:"find"`
+	}
+	cli, err := pulse.NewClient()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cli.Close()
+	if err := cli.Refer("org.example.Catalog", &catalog, pulse.URL("dubbo://"+srv.Addr().String()),
+		pulse.Version("1.0.0"), pulse.Timeout(3*time.Second)); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(catalog.ByName("ada"))
+	fmt.Println(catalog.ByID(7))
+
+	// A registration that cannot work fails at once, naming method and type.
+	fmt.Println(srv.Register("org.example.Bad", struct{ Catalog }{}, pulse.MethodName("findByName", "x")))
+	// Output:
+	// by name ada <nil>
+	// by id <nil>
+	// pulse: cannot register org.example.Bad: method findByName of struct { pulse_test.Catalog }: a name mapping names it but findByName is unexported and cannot be served (export it and map the Java name)
+}
