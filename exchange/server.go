@@ -274,6 +274,9 @@ func (s *Server) serve(sc *serverConn, req *Request) {
 	if !req.TwoWay || !answered.CompareAndSwap(false, true) {
 		return
 	}
+	if s.closed.Load() {
+		return // the connection is closing under the call: the client fails it with CHANNEL_INACTIVE
+	}
 	if s.o.handlerTimeout > 0 && ctx.Err() == context.DeadlineExceeded {
 		sc.w.write(errorResponse(req.Serialization, req.ID, StatusServerTimeout,
 			"provider handler timed out after "+s.o.handlerTimeout.String()))
