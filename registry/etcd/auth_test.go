@@ -10,13 +10,14 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/pulse-rpc/pulse/registry"
+	"github.com/pulse-rpc/pulse/registry/etcd/embedded"
 )
 
 // A deployment with authentication: a user allowed to read and write under
 // /dubbo/ only registers, subscribes and cleans up; a wrong password is
 // refused at New.
 func TestAuthenticatedUser(t *testing.T) {
-	s := startEtcd(t)
+	s := startEtcd(t, embedded.WithBcryptCost(4))
 	admin := newClient(t, s.Endpoints())
 	ctx := t.Context()
 	for _, step := range []func() error{
@@ -38,7 +39,7 @@ func TestAuthenticatedUser(t *testing.T) {
 		}
 	}
 	if _, err := New(WithEndpoints(s.Endpoints()...), WithLogger(quiet()), WithAuth("pulse", "wrong"),
-		WithDialTimeout(2*time.Second)); !errors.Is(err, rpctypes.ErrAuthFailed) {
+		WithDialTimeout(10*time.Second)); !errors.Is(err, rpctypes.ErrAuthFailed) {
 		t.Fatalf("wrong password: %v", err)
 	}
 	addr := fmt.Sprintf("etcd://pulse:pulsepw@%s", s.Endpoint()[len("http://"):])

@@ -34,9 +34,19 @@ func TestClusterLeaderLoss(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The registries reach each member through a proxy, cut when its
+	// member stops (as a dying process closes its sockets; etcd's graceful
+	// stop would otherwise wait for their streams).
+	proxies := make([]*tcpProxy, len(cl.Members))
+	var eps []string
+	for i, m := range cl.Members {
+		proxies[i] = startTCPProxy(t, "127.0.0.1:0", m.Endpoint()[len("http://"):])
+		t.Cleanup(proxies[i].Close)
+		eps = append(eps, "http://"+proxies[i].addr)
+	}
 	const ttl = 5 * time.Second
-	prov := newRegistry(t, cl.Endpoints(), WithTTL(ttl))
-	cons := newRegistry(t, cl.Endpoints(), WithTTL(ttl))
+	prov := newRegistry(t, eps, WithTTL(ttl))
+	cons := newRegistry(t, eps, WithTTL(ttl))
 	p1, p2 := provider(20050), provider(20051)
 	for _, p := range []registry.URL{p1, p2} {
 		if err := prov.Register(ctx, p); err != nil {
@@ -87,6 +97,7 @@ func TestClusterLeaderLoss(t *testing.T) {
 
 	lease := prov.Lease()
 	stopped := time.Now()
+	proxies[leader].Close()
 	cl.Members[leader].Stop()
 	newLeader, err := cl.WaitLeader(ctx)
 	if err != nil {
@@ -250,6 +261,10 @@ func startTCPProxy(t *testing.T, listen, to string) *tcpProxy {
 func (p *tcpProxy) Close() {
 	p.l.Close()
 	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
 	p.closed = true
 	for _, c := range p.conns {
 		c.Close()

@@ -178,7 +178,7 @@ func TestKeepAliveDrained(t *testing.T) {
 	}
 	lease := r.Lease()
 	minTTL := int64(1 << 62)
-	end := time.Now().Add(ttl + time.Second)
+	end := time.Now().Add(ttl)
 	for time.Now().Before(end) {
 		resp, err := cli.TimeToLive(t.Context(), lease)
 		if err != nil {
@@ -203,7 +203,7 @@ func TestKeepAliveDrained(t *testing.T) {
 }
 
 // A storm of 1,000 provider keys, written in batches of 100 by another
-// client, then deleted: the subscriber converges to each truth.
+// client, then half of them deleted: the subscriber converges to each truth.
 func TestWatchStorm(t *testing.T) {
 	s := startEtcd(t)
 	cli := newClient(t, s.Endpoints())
@@ -235,11 +235,15 @@ func TestWatchStorm(t *testing.T) {
 	rec.waitProviders(t, ports...)
 	t.Logf("%d adds seen in %v, %d updates", n, time.Since(start).Round(time.Millisecond), len(rec.all()))
 	start = time.Now()
-	for _, k := range keys[:n/2] {
-		if _, err := cli.Delete(t.Context(), k); err != nil {
+	for i := 0; i < n/2; i += 10 {
+		ops := make([]clientv3.Op, 0, 10)
+		for _, k := range keys[i : i+10] {
+			ops = append(ops, clientv3.OpDelete(k))
+		}
+		if _, err := cli.Txn(t.Context()).Then(ops...).Commit(); err != nil {
 			t.Fatal(err)
 		}
 	}
 	rec.waitProviders(t, ports[n/2:]...)
-	t.Logf("%d single deletes seen in %v", n/2, time.Since(start).Round(time.Millisecond))
+	t.Logf("%d deletes (50 transactions) seen in %v", n/2, time.Since(start).Round(time.Millisecond))
 }

@@ -42,6 +42,7 @@ type config struct {
 	tickMs      uint
 	electionMs  uint
 	startTimout time.Duration
+	bcryptCost  uint
 }
 
 // WithDir keeps the data in dir (created if missing, kept on Close). For a
@@ -71,6 +72,10 @@ func WithTiming(tick, election time.Duration) Option {
 		c.tickMs, c.electionMs = uint(tick.Milliseconds()), uint(election.Milliseconds())
 	}
 }
+
+// WithBcryptCost sets the bcrypt cost of password hashing when
+// authentication is enabled (etcd's default 10; 4 is the minimum, for tests).
+func WithBcryptCost(cost uint) Option { return func(c *config) { c.bcryptCost = cost } }
 
 // WithStartTimeout bounds how long Start waits for a member to be ready
 // (default 30 s).
@@ -145,6 +150,9 @@ func newServer(c config, m member, initialCluster, token string) *Server {
 	cfg.InitialClusterToken = token
 	cfg.TickMs, cfg.ElectionMs = c.tickMs, c.electionMs
 	cfg.UnsafeNoFsync = c.noFsync
+	if c.bcryptCost > 0 {
+		cfg.BcryptCost = c.bcryptCost
+	}
 	cfg.Logger = "zap"
 	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zapslog.New(c.logger.With("etcd", m.name), zapcore.WarnLevel))
 	return &Server{cfg: cfg, endpoint: m.clientURL(), logger: c.logger, timeout: c.startTimout}
