@@ -24,6 +24,8 @@ func TestMain(m *testing.M) {
 		os.Exit(runProviderProcess())
 	case "idleclients":
 		os.Exit(runIdleClientsProcess())
+	case "consumer":
+		os.Exit(runConsumerProcess())
 	}
 	goleak.VerifyTestMain(m, transporttest.GoleakOptions()...)
 }
@@ -73,5 +75,20 @@ func runIdleClientsProcess() int {
 		time.Sleep(100 * time.Millisecond)
 	}
 	fmt.Println("ready", n)
+	select {}
+}
+
+// runConsumerProcess connects a Client to PULSE_EXCHANGE_TEST_ADDR with the
+// test heartbeat, prints "ready <local addr>" once ready and idles.
+func runConsumerProcess() int {
+	c, err := NewClient(os.Getenv("PULSE_EXCHANGE_TEST_ADDR"), fastHB, WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		fmt.Println("error", err)
+		return 1
+	}
+	for c.State() != StateReady {
+		time.Sleep(5 * time.Millisecond)
+	}
+	fmt.Println("ready", c.Conns()[0].Local)
 	select {}
 }

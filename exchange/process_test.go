@@ -161,3 +161,27 @@ func processState(pid int) byte {
 	}
 	return b[i+2]
 }
+
+// TestSIGSTOPConsumer is scenario S1 the other way round: a consumer process
+// is stopped; the Server closes its connection within the heartbeat timeout
+// plus a tick and frees its state.
+func TestSIGSTOPConsumer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	s := startServer(t, echo(), fastHB)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), roleEnv+"=consumer", "PULSE_EXCHANGE_TEST_ADDR="+s.Addr().String())
+	local := startCmd(t, cmd)
+	waitFor(t, 5*time.Second, "consumer connected", func() bool { return s.nconns.Load() == 1 })
+	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "process stopped", func() bool { return processState(cmd.Process.Pid) == 'T' })
+	stopped := time.Now()
+	waitFor(t, 10*time.Second, "server closes the stopped consumer", func() bool { return s.nconns.Load() == 0 })
+	t.Logf("server closed the connection of a SIGSTOPped consumer (%s) after %v (timeout 600ms + tick 67ms)", local, time.Since(stopped))
+	if n := s.sched.len(); n != 0 {
+		t.Fatalf("scheduler still holds %d connections", n)
+	}
+}
