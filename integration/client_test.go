@@ -140,7 +140,12 @@ func stringMap(v any) map[string]any {
 // stays open, nothing answers). The client's heartbeat finds it dead and the
 // calls go to the other provider.
 func TestJavaProviderFrozenUnderPulseConsumer(t *testing.T) {
-	line := "dubbo3"
+	for _, line := range javaLines {
+		t.Run(lineName(line), func(t *testing.T) { frozenProvider(t, line) })
+	}
+}
+
+func frozenProvider(t *testing.T, line string) {
 	a, addrA := startJavaProvider(t, line, "", time.Second)
 	_, addrB := startJavaProvider(t, line, "", time.Second)
 	const hb = 500 * time.Millisecond

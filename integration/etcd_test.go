@@ -1,35 +1,28 @@
 package integration
 
 import (
-	"fmt"
-	"net/url"
+	"context"
+	"io"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
-	"go.etcd.io/etcd/server/v3/embed"
+	"github.com/pulse-rpc/pulse/registry/etcd/embedded"
 )
 
-// startEtcd runs a one-member etcd in the test process on loopback and
-// returns its client endpoint (host:port). It stops when the test ends.
+// startEtcd runs a one-member etcd in the test process on loopback (Pulse's
+// registry/etcd/embedded) and returns its client endpoint as host:port. It
+// stops when the test ends.
 func startEtcd(t *testing.T) string {
 	t.Helper()
-	cfg := embed.NewConfig()
-	cfg.Dir = t.TempDir()
-	cfg.LogLevel = "panic"
-	client := &url.URL{Scheme: "http", Host: loopback(freePort(t))}
-	peer := &url.URL{Scheme: "http", Host: loopback(freePort(t))}
-	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*client}, []url.URL{*client}
-	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*peer}, []url.URL{*peer}
-	cfg.InitialCluster = fmt.Sprintf("%s=%s", cfg.Name, peer.String())
-	e, err := embed.StartEtcd(cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s, err := embedded.Start(ctx, embedded.WithUnsafeNoFsync(),
+		embedded.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
 		t.Fatalf("start embedded etcd: %v", err)
 	}
-	t.Cleanup(e.Close)
-	select {
-	case <-e.Server.ReadyNotify():
-	case <-time.After(30 * time.Second):
-		t.Fatal("embedded etcd not ready after 30s")
-	}
-	return client.Host
+	t.Cleanup(func() { s.Close() })
+	return strings.TrimPrefix(s.Endpoint(), "http://")
 }

@@ -2,10 +2,7 @@ module github.com/pulse-rpc/pulse/integration
 
 go 1.26.0
 
-require (
-	github.com/pulse-rpc/pulse v0.0.0-00010101000000-000000000000
-	go.etcd.io/etcd/server/v3 v3.7.3
-)
+require github.com/pulse-rpc/pulse v0.0.0-00010101000000-000000000000
 
 require (
 	github.com/apache/dubbo-getty v1.5.0 // indirect
@@ -56,6 +53,7 @@ require (
 	go.etcd.io/etcd/client/pkg/v3 v3.7.3 // indirect
 	go.etcd.io/etcd/client/v3 v3.7.3 // indirect
 	go.etcd.io/etcd/pkg/v3 v3.7.3 // indirect
+	go.etcd.io/etcd/server/v3 v3.7.3 // indirect
 	go.etcd.io/raft/v3 v3.7.0 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc v0.68.0 // indirect
@@ -67,6 +65,7 @@ require (
 	go.opentelemetry.io/otel/trace v1.45.0 // indirect
 	go.opentelemetry.io/proto/otlp v1.11.0 // indirect
 	go.uber.org/atomic v1.9.0 // indirect
+	go.uber.org/goleak v1.3.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.27.1 // indirect
 	go.yaml.in/yaml/v2 v2.4.3 // indirect
