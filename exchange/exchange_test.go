@@ -878,3 +878,33 @@ func TestCloseWithBlockedInlineHandler(t *testing.T) {
 		t.Fatal("Close hangs on a blocked inline handler")
 	}
 }
+
+// TestOneOfNConnectionsLost: with three connections, losing one leaves the
+// Client ready and calls keep succeeding on the others while it reconnects.
+func TestOneOfNConnectionsLost(t *testing.T) {
+	s := startServer(t, echo())
+	c := startClient(t, s.Addr().String(), WithConnections(3), WithBackoff(Backoff{Base: 200 * time.Millisecond}))
+	waitFor(t, 5*time.Second, "three ready connections", func() bool {
+		for _, in := range c.Conns() {
+			if in.State != StateReady {
+				return false
+			}
+		}
+		return true
+	})
+	lost := c.slots[1].cur.Load()
+	lost.conn.Close()
+	waitFor(t, 5*time.Second, "slot 1 down", func() bool { return c.slots[1].cur.Load() != lost })
+	if st := c.State(); st != StateReady {
+		t.Fatalf("client state %v with two of three connections ready", st)
+	}
+	for i := 0; i < 20; i++ {
+		if _, err := call(c, 5*time.Second, "on the others"); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	waitFor(t, 5*time.Second, "slot 1 back", func() bool {
+		cur := c.slots[1].cur.Load()
+		return cur != nil && State(cur.state.Load()) == StateReady
+	})
+}
