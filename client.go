@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pulse-rpc/pulse/cluster"
@@ -46,6 +47,9 @@ type reference struct {
 	dir     *cluster.Directory
 	cancel  func()        // the registry subscription, if any
 	synced  chan struct{} // closed at the registry's first answer; nil for direct URLs
+
+	base      sync.Map // timeout ms -> map[string]any, see baseAttachments
+	baseCount atomic.Int32
 	mu      sync.Mutex
 	strats  map[callConfig]cluster.Strategy
 }
@@ -242,6 +246,29 @@ func parseProviderURL(s, iface string) (*registry.URL, error) {
 	return &u, nil
 }
 
+// baseAttachments returns the attachments Pulse itself sends (path,
+// interface, version, group, timeout) as Java's DubboInvoker writes them.
+// The map is shared: callers must not modify it.
+func (r *reference) baseAttachments(timeout time.Duration) map[string]any {
+	ms := max(timeout.Milliseconds(), 1)
+	if m, ok := r.base.Load(ms); ok {
+		return m.(map[string]any)
+	}
+	version := r.version
+	if version == "" {
+		version = "0.0.0"
+	}
+	m := map[string]any{"path": r.iface, "interface": r.iface, "version": version,
+		"timeout": strconv.FormatInt(ms, 10)}
+	if r.group != "" {
+		m["group"] = r.group
+	}
+	if r.baseCount.Add(1) <= 64 { // bounded: deadlines make many distinct values
+		r.base.Store(ms, m)
+	}
+	return m
+}
+
 // close stops the reference's strategies and closes its directory.
 func (r *reference) close() {
 	r.mu.Lock()
@@ -288,27 +315,30 @@ func (c *Client) call(ctx context.Context, ref *reference, cfg *serviceConfig, i
 	if inv.Version == "" {
 		inv.Version = "0.0.0"
 	}
-	att := map[string]any{}
-	for k, v := range OutgoingAttachments(ctx) {
-		att[k] = v
-	}
-	for k, v := range inv.Attachments {
-		att[k] = v
-	}
-	att["path"] = ref.iface
-	att["interface"] = ref.iface
-	att["version"] = inv.Version
-	if ref.group != "" {
-		att["group"] = ref.group
-	}
 	timeout := cc.timeout
 	if dl, ok := ctx.Deadline(); ok {
 		if left := time.Until(dl); left < timeout {
 			timeout = left
 		}
 	}
-	att["timeout"] = strconv.FormatInt(max(timeout.Milliseconds(), 1), 10)
-	inv.Attachments = att
+	out := OutgoingAttachments(ctx)
+	if len(out) == 0 && len(inv.Attachments) == 0 && timeout == cc.timeout {
+		// The common case: Dubbo's own attachments only, shared read-only
+		// by every call with this timeout.
+		inv.Attachments = ref.baseAttachments(timeout)
+	} else {
+		att := make(map[string]any, len(out)+len(inv.Attachments)+5)
+		for k, v := range out {
+			att[k] = v
+		}
+		for k, v := range inv.Attachments {
+			att[k] = v
+		}
+		for k, v := range ref.baseAttachments(timeout) {
+			att[k] = v
+		}
+		inv.Attachments = att
+	}
 
 	if ref.synced != nil {
 		// The first calls after Refer wait for the registry's first answer.
