@@ -50,8 +50,8 @@ type reference struct {
 
 	base      sync.Map // timeout ms -> map[string]any, see baseAttachments
 	baseCount atomic.Int32
-	mu      sync.Mutex
-	strats  map[callConfig]cluster.Strategy
+	mu        sync.Mutex
+	strats    map[callConfig]cluster.Strategy
 }
 
 // NewClient returns a Client. It connects to nothing until a service is
