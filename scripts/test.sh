@@ -30,3 +30,12 @@ if [ -f integration/go.mod ]; then
 	fi
 	(cd integration && go vet ./... && go test -race -count=1 -p 1 -timeout 25m ./...)
 fi
+
+# Benchmark harness (issue 7): its own modules, run once at a tiny size so it
+# cannot rot; it asserts nothing about speed (about 30 s plus builds).
+if [ -f integration/bench/go.mod ]; then
+	echo "== benchmark harness smoke (integration/bench)"
+	(cd integration/bench/loadgen && go vet ./... && go test -count=1 ./...)
+	(cd integration/bench/dubbogo && go vet ./...)
+	(cd integration/bench && go vet ./... && go test -count=1 -timeout 10m ./...)
+fi
