@@ -202,7 +202,12 @@ func exchangeError(err error) error {
 	var se *exchange.StatusError
 	if errors.As(err, &se) {
 		switch se.Status {
-		case exchange.StatusClientTimeout, exchange.StatusServerTimeout, exchange.StatusChannelInactive:
+		case exchange.StatusChannelInactive:
+			if neverSent(se) {
+				// The request never left: safe to send elsewhere.
+				return &Error{Code: CodeConnectionLost, Message: err.Error(), cause: joinCause(err, cluster.ErrUnavailable)}
+			}
+		case exchange.StatusClientTimeout, exchange.StatusServerTimeout:
 		default: // an answer from the peer
 			return statusError(se.Status, se.Message, err)
 		}
@@ -222,6 +227,14 @@ func exchangeError(err error) error {
 		return &Error{Code: CodeTimeout, Message: err.Error(), cause: err}
 	}
 	return &Error{Code: CodeUnknown, Message: err.Error(), cause: err}
+}
+
+// neverSent tells the CHANNEL_INACTIVE errors of calls that were not
+// (wholly) written, which no provider can have run, from those of calls
+// in flight when the connection closed. exchange says it only in the message.
+func neverSent(se *exchange.StatusError) bool {
+	return strings.HasPrefix(se.Message, "connection closed before the call was written") ||
+		strings.HasPrefix(se.Message, "write failed")
 }
 
 // joinCause keeps the exchange error and adds the cluster class for errors.Is.
