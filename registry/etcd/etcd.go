@@ -247,7 +247,7 @@ func (r *Registry) Close() error {
 	r.mu.Lock()
 	keys := make([]string, 0, len(r.owned))
 	for k, e := range r.owned {
-		if !e.persistent {
+		if !e.persistent && e.closed { // written at least once
 			keys = append(keys, k)
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap/zapcore"
 
@@ -43,6 +44,8 @@ type config struct {
 	electionMs  uint
 	startTimout time.Duration
 	bcryptCost  uint
+	certFile    string
+	keyFile     string
 }
 
 // WithDir keeps the data in dir (created if missing, kept on Close). For a
@@ -76,6 +79,13 @@ func WithTiming(tick, election time.Duration) Option {
 // WithBcryptCost sets the bcrypt cost of password hashing when
 // authentication is enabled (etcd's default 10; 4 is the minimum, for tests).
 func WithBcryptCost(cost uint) Option { return func(c *config) { c.bcryptCost = cost } }
+
+// WithClientTLS serves clients over TLS with the given PEM certificate and
+// key (client URLs become https://). Members talk to each other in plain
+// text on loopback.
+func WithClientTLS(certFile, keyFile string) Option {
+	return func(c *config) { c.certFile, c.keyFile = certFile, keyFile }
+}
 
 // WithStartTimeout bounds how long Start waits for a member to be ready
 // (default 30 s).
@@ -117,7 +127,7 @@ func Start(ctx context.Context, opts ...Option) (*Server, error) {
 		}
 		own = true
 	}
-	m := member{name: c.name, dir: dir, clientPort: ports[0], peerPort: ports[1]}
+	m := member{name: c.name, dir: dir, clientPort: ports[0], peerPort: ports[1], tls: c.certFile != ""}
 	s := newServer(c, m, m.name+"="+m.peerURL(), "pulse-"+c.name)
 	s.ownDir = own
 	if err := s.start(ctx); err != nil {
@@ -133,10 +143,17 @@ type member struct {
 	name                 string
 	dir                  string
 	clientPort, peerPort int
+	tls                  bool
 }
 
-func (m member) clientURL() string { return "http://127.0.0.1:" + strconv.Itoa(m.clientPort) }
-func (m member) peerURL() string   { return "http://127.0.0.1:" + strconv.Itoa(m.peerPort) }
+func (m member) clientURL() string {
+	scheme := "http"
+	if m.tls {
+		scheme = "https"
+	}
+	return scheme + "://127.0.0.1:" + strconv.Itoa(m.clientPort)
+}
+func (m member) peerURL() string { return "http://127.0.0.1:" + strconv.Itoa(m.peerPort) }
 
 func newServer(c config, m member, initialCluster, token string) *Server {
 	cfg := embed.NewConfig()
@@ -150,6 +167,9 @@ func newServer(c config, m member, initialCluster, token string) *Server {
 	cfg.InitialClusterToken = token
 	cfg.TickMs, cfg.ElectionMs = c.tickMs, c.electionMs
 	cfg.UnsafeNoFsync = c.noFsync
+	if m.tls {
+		cfg.ClientTLSInfo = transport.TLSInfo{CertFile: c.certFile, KeyFile: c.keyFile}
+	}
 	if c.bcryptCost > 0 {
 		cfg.BcryptCost = c.bcryptCost
 	}
@@ -181,7 +201,8 @@ func (s *Server) start(ctx context.Context) error {
 	}
 }
 
-// Endpoint returns the client URL, http://127.0.0.1:<port>.
+// Endpoint returns the client URL, http://127.0.0.1:<port> (https with
+// WithClientTLS).
 func (s *Server) Endpoint() string { return s.endpoint }
 
 // Endpoints returns the client URLs, for etcd client configuration.
@@ -254,7 +275,7 @@ func StartCluster(ctx context.Context, n int, opts ...Option) (*Cluster, error) 
 	initial := make([]string, n)
 	for i := range members {
 		name := "m" + strconv.Itoa(i)
-		members[i] = member{name: name, dir: cl.dir + "/" + name, clientPort: ports[2*i], peerPort: ports[2*i+1]}
+		members[i] = member{name: name, dir: cl.dir + "/" + name, clientPort: ports[2*i], peerPort: ports[2*i+1], tls: c.certFile != ""}
 		initial[i] = name + "=" + members[i].peerURL()
 	}
 	token := "pulse-cluster-" + strconv.Itoa(ports[0])
