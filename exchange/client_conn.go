@@ -153,12 +153,13 @@ func (cc *clientConn) OnOpen(c transport.Conn) { cc.setConn(c) }
 func (cc *clientConn) OnFrame(c transport.Conn, frame []byte) {
 	h := (*Header)(frame)
 	body := frame[HeaderLen:]
-	if State(cc.state.Load()) == StateConnecting {
-		cc.setState(StateReady) // the peer answered something
-	}
 	switch {
 	case h.IsRequest() && h.IsEvent():
-		switch ClassifyEvent(h.SerializationID(), body) {
+		kind := ClassifyEvent(h.SerializationID(), body)
+		if kind != EventReadOnly {
+			cc.answered()
+		}
+		switch kind {
 		case EventReadOnly:
 			cc.setState(StateReadOnly)
 		case EventWritable:
@@ -170,8 +171,10 @@ func (cc *clientConn) OnFrame(c transport.Conn, frame []byte) {
 			}
 		}
 	case h.IsRequest():
+		cc.answered()
 		cc.slot.c.log.Debug("exchange: client got a call request, ignored", "header", h.String())
 	case h.IsEvent():
+		cc.answered()
 		if h.ID() == cc.pingID.Load() {
 			if sent := cc.lastPing.Load(); sent != 0 {
 				cc.rtt.Store(time.Now().UnixNano() - sent)
@@ -181,6 +184,7 @@ func (cc *clientConn) OnFrame(c transport.Conn, frame []byte) {
 			}
 		}
 	default:
+		cc.answered()
 		call := cc.take(h.ID())
 		if call == nil {
 			cc.slot.c.droppedResponse(h)
@@ -194,6 +198,13 @@ func (cc *clientConn) OnFrame(c transport.Conn, frame []byte) {
 			err = se
 		}
 		call.done <- callResult{resp: resp, err: err}
+	}
+}
+
+// answered marks a connecting connection ready: the peer sent something.
+func (cc *clientConn) answered() {
+	if State(cc.state.Load()) == StateConnecting {
+		cc.setState(StateReady)
 	}
 }
 
