@@ -58,7 +58,7 @@ type reference struct {
 // referred; with WithRegistry, the registry is opened at the first Refer or
 // Invoke that needs it.
 func NewClient(opts ...ClientOption) (*Client, error) {
-	cfg := clientConfig{common: defaultCommon()}
+	cfg := clientConfig{common: defaultCommon(), connections: 1}
 	for _, o := range opts {
 		o.applyClient(&cfg)
 	}
@@ -71,6 +71,7 @@ func NewClient(opts ...ClientOption) (*Client, error) {
 		exchange.WithHeartbeat(exchange.Heartbeat{Interval: cfg.heartbeat, Timeout: cfg.hbTimeout()}),
 		exchange.WithPayloadLimit(cfg.payloadLimit),
 		exchange.WithLogger(cfg.logger),
+		exchange.WithConnections(cfg.connections),
 	}}
 	return &Client{cfg: cfg, pool: pool, refs: map[string]*reference{}}, nil
 }
@@ -120,18 +121,17 @@ func (c *Client) Refer(iface string, stub any, opts ...ServiceOption) error {
 // Java's GenericService does: paramTypes are Java type names
 // ("java.lang.String", "int", "org.apache.dubbo.samples.api.User"), args the
 // arguments (maps stand for POJOs). The provider answers with plain values,
-// maps for POJOs (with their class under "class") and lists.
+// maps for POJOs (with their class under "class") and lists. With nil
+// paramTypes the Java types are derived from the arguments' Go types (a Go
+// string is a java.lang.String, an int32 an int, an int64 a long).
 func (c *Client) Invoke(ctx context.Context, iface, method string, paramTypes []string, args []any, opts ...ServiceOption) (any, error) {
-	if len(paramTypes) != len(args) {
+	if paramTypes != nil && len(paramTypes) != len(args) {
 		return nil, &Error{Code: CodeUnknown, Service: iface, Method: method,
 			Message: fmt.Sprintf("%d parameter types for %d arguments", len(paramTypes), len(args))}
 	}
 	ref, cfg, err := c.reference(iface, opts)
 	if err != nil {
 		return nil, err
-	}
-	if paramTypes == nil {
-		paramTypes = []string{}
 	}
 	inv, err := dubbo.GenericInvocation(iface, method, paramTypes, args)
 	if err != nil {

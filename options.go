@@ -148,12 +148,23 @@ func WithRegisterHost(host string) ServerOption {
 
 type clientConfig struct {
 	common
-	defaults []ServiceOption
+	defaults    []ServiceOption
+	connections int
 }
 
 type clientOption func(*clientConfig)
 
 func (f clientOption) applyClient(c *clientConfig) { f(c) }
+
+// WithConnections sets how many connections the client keeps to each
+// provider address (default 1: one shared connection, as Java Dubbo).
+func WithConnections(n int) ClientOption {
+	return clientOption(func(c *clientConfig) {
+		if n > 0 {
+			c.connections = n
+		}
+	})
+}
 
 // WithDefaults sets service options every Refer and Invoke of the client
 // starts from (for example a Timeout for all services).
