@@ -146,8 +146,9 @@ protocol_conf:
 	return p, loopback(port)
 }
 
-// runDubbogoConsumer runs the dubbo-go consumer once, against url (direct) or etcd.
-func runDubbogoConsumer(t *testing.T, url, etcd string) *proc {
+// runDubbogoConsumer runs the dubbo-go consumer once, against url (direct) or etcd;
+// extraEnv is added to the consumer's environment (PEER_IDLE=1: see consumer/main.go).
+func runDubbogoConsumer(t *testing.T, url, etcd string, extraEnv ...string) *proc {
 	t.Helper()
 	bin := dubbogoBin(t, "consumer")
 	var b strings.Builder
@@ -186,7 +187,7 @@ application:
 	if err := os.WriteFile(conf, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"CONF_CONSUMER_FILE_PATH=" + conf, "APP_LOG_CONF_FILE="}
+	env := append([]string{"CONF_CONSUMER_FILE_PATH=" + conf, "APP_LOG_CONF_FILE="}, extraEnv...)
 	return startProc(t, "dubbo-go consumer", integrationDir, env, bin)
 }
 

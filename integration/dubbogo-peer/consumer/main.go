@@ -4,10 +4,12 @@
 // dubbo-go reads its YAML in a package init from the file named by
 // CONF_CONSUMER_FILE_PATH; the test writes it first. The program calls
 // sayHi("dubbogo"), getUser("u1") and getUser("missing"), prints the results
-// and exits 0 only if each answer is what the contract says.
+// and exits 0 only if each answer is what the contract says. With PEER_IDLE=1
+// it then prints "idle", waits for a line on stdin and makes the calls again.
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -62,7 +64,15 @@ func main() {
 	config.SetConsumerService(greetings)
 	config.SetConsumerService(users)
 	config.Load()
-	if err := run(greetings, users, *wait); err != nil {
+	err := run(greetings, users, *wait)
+	if err == nil && os.Getenv("PEER_IDLE") == "1" {
+		// Stay connected and silent until the test says go, then call again.
+		fmt.Println("idle")
+		if _, err = bufio.NewReader(os.Stdin).ReadString('\n'); err == nil {
+			err = run(greetings, users, *wait)
+		}
+	}
+	if err != nil {
 		fmt.Println("FAILED:", err)
 		os.Exit(1)
 	}
