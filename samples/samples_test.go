@@ -213,7 +213,7 @@ func TestDemo(t *testing.T) {
 	// While B is frozen, the consumer must mark it down and route every
 	// call to A; after SIGCONT, B serves again.
 	frozen := s[strings.Index(s, "freezing provider-B"):strings.Index(s, "resuming provider-B")]
-	if !strings.Contains(frozen, "provider-B connecting") {
+	if !strings.Contains(frozen, ">>> provider-B: ready -> connecting") {
 		t.Errorf("the frozen provider was never marked down:\n%s", frozen)
 	}
 	resumed := s[strings.Index(s, "resuming provider-B"):]

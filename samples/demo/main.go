@@ -203,9 +203,30 @@ func run() error {
 	start := time.Now()
 	phase := func(s string) { fmt.Printf("\n%5.1fs  ==== %s\n", time.Since(start).Seconds(), s) }
 	calls, failed := 0, 0
+	// Print each change of a provider connection's state as it happens.
+	states := map[string]string{}
+	lastSignal := start
+	watch := func() {
+		for _, c := range cli.Connections() {
+			name := names[c.Addr]
+			if name == "" {
+				name = c.Addr
+			}
+			if prev, ok := states[name]; ok && prev != c.State {
+				since := ""
+				if lastSignal != start {
+					since = fmt.Sprintf(" (%.1fs after the signal)", time.Since(lastSignal).Seconds())
+				}
+				fmt.Printf("%5.1fs  >>> %s: %s -> %s%s%s\n", time.Since(start).Seconds(),
+					name, prev, c.State, since, explain(prev, c.State))
+			}
+			states[name] = c.State
+		}
+	}
 	loop := func(d time.Duration) {
 		end := time.Now().Add(d)
 		for time.Now().Before(end) && ctx.Err() == nil {
+			watch()
 			calls++
 			cctx, reply := pulse.ReplyAttachments(ctx)
 			t0 := time.Now()
@@ -226,7 +247,11 @@ func run() error {
 			}
 			fmt.Printf("%5.1fs  call %3d %s %-10s %6.1fms   %s%s\n", time.Since(start).Seconds(), calls, result, by,
 				float64(took.Microseconds())/1000, health(cli, names), note)
-			time.Sleep(callEvery)
+			// Wait for the next call, watching the connections meanwhile.
+			for next := t0.Add(callEvery); time.Now().Before(next); {
+				time.Sleep(25 * time.Millisecond)
+				watch()
+			}
 		}
 	}
 
@@ -234,15 +259,30 @@ func run() error {
 	loop(warmUp)
 	phase(fmt.Sprintf("freezing %s with SIGSTOP (pid %d): heartbeats go unanswered", b.name, b.cmd.Process.Pid))
 	b.signal(syscall.SIGSTOP)
+	lastSignal = time.Now()
 	loop(frozenFor)
 	phase(fmt.Sprintf("resuming %s with SIGCONT", b.name))
 	b.signal(syscall.SIGCONT)
+	lastSignal = time.Now()
 	loop(afterResume)
 
 	phase("shutting down: providers send READONLY, unregister, drain")
 	errs := []error{a.stop(), b.stop()}
 	fmt.Printf("demo: %d calls, %d failed, %.1fs\n", calls, failed, time.Since(start).Seconds())
 	return errors.Join(errs...)
+}
+
+// explain says what a state change means for the calls.
+func explain(from, to string) string {
+	switch {
+	case from == "ready" && to == "connecting":
+		return ": heartbeats unanswered, connection given up; calls go to the other provider"
+	case to == "ready":
+		return ": heartbeat answered, calls may go there"
+	case to == "readonly":
+		return ": the provider said READONLY (shutting down); no new calls go there"
+	}
+	return ""
 }
 
 // health renders the heartbeat health of each provider connection.
