@@ -10,7 +10,14 @@
 // process, a revoke) the registry grants a new lease and puts every key it
 // owns again as soon as etcd answers, retrying with backoff; then it revokes
 // the old lease in case it still lives. Close deletes the keys it owns and
-// revokes the lease.
+// revokes the lease. URLs with dynamic=false are written as Java writes
+// persistent nodes: no lease, the Java String.hashCode of the key as value,
+// kept after Close.
+//
+// Connection: the client connects lazily (with username/password it
+// authenticates at New, so New fails when etcd does not answer); several
+// endpoints, TLS and authentication are options. etcd client logs at warning
+// level and above go to the registry's slog logger.
 //
 // Subscriptions. A subscription reads every key one segment below
 // /dubbo/<interface>/providers/, then watches that prefix from the read's

@@ -85,12 +85,19 @@ func (s *subscription) run() {
 			continue
 		}
 		failures = 0
-		bo.reset()
+		started := time.Now()
 		err = s.watch(rev)
 		if s.ctx.Err() != nil {
 			return
 		}
 		s.r.log.Info("etcd registry: watch ended, resyncing", "prefix", s.prefix, "err", err)
+		// A watch that keeps failing at once must not spin: back off unless
+		// it lived a while.
+		if time.Since(started) > 5*time.Second {
+			bo.reset()
+		} else if !s.sleep(bo.next()) {
+			return
+		}
 	}
 }
 
