@@ -66,8 +66,9 @@ type conn struct {
 	wdeadline  int64 // write deadline in force, unix nanos
 
 	closeOnce sync.Once
-	closing   atomic.Bool
-	cause     error // first failure that closed the conn; read after closeOnce
+	closeReq  atomic.Bool // Close was called (the socket may close a little later)
+	closing   atomic.Bool // the socket is closed or closing
+	cause     error       // first failure that closed the conn; read after closeOnce
 	done      chan struct{}
 }
 
@@ -112,7 +113,7 @@ func (c *conn) Write(frames []byte) error {
 	}
 	c.wmu.Lock()
 	for c.flushing {
-		if c.closing.Load() {
+		if c.closeReq.Load() {
 			c.wmu.Unlock()
 			return ErrClosed
 		}
@@ -126,7 +127,7 @@ func (c *conn) Write(frames []byte) error {
 		c.wcond.Wait()
 		c.wwaiting--
 	}
-	if c.closing.Load() {
+	if c.closeReq.Load() {
 		c.wmu.Unlock()
 		return ErrClosed
 	}
@@ -152,7 +153,7 @@ func (c *conn) Write(frames []byte) error {
 func (c *conn) writeDirect(frames []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	if c.closing.Load() {
+	if c.closeReq.Load() {
 		return ErrClosed
 	}
 	if err := c.flush(frames); err != nil {
@@ -226,7 +227,11 @@ func (c *conn) drain() {
 			if c.wwaiting > 0 {
 				c.wcond.Broadcast()
 			}
+			closeNow := c.closeReq.Load()
 			c.wmu.Unlock()
+			if closeNow {
+				c.shutdown(nil) // Close came while we wrote: now it is done
+			}
 			return
 		}
 		if round == maxRounds {
@@ -289,15 +294,27 @@ func (c *conn) writeFailed(err error) error {
 func (c *conn) shutdown(cause error) {
 	c.closeOnce.Do(func() {
 		c.cause = cause
+		c.closeReq.Store(true)
 		c.closing.Store(true)
 		close(c.done)
 		_ = c.nc.Close()
 	})
 }
 
-// Close closes the connection. OnClose runs once, on the read goroutine.
+// Close closes the connection; later writes fail with ErrClosed and no
+// frame is handed to OnFrame any more. If a caller is writing at that
+// moment, the socket is closed by that caller once it has written what is
+// already queued (a READONLY event, the last answers), which its write
+// deadline bounds; otherwise at once. OnClose runs once, on the read
+// goroutine.
 func (c *conn) Close() error {
-	c.shutdown(nil)
+	c.wmu.Lock()
+	c.closeReq.Store(true)
+	deferred := c.flushing && !c.corked && c.wtimeout > 0 && !c.closing.Load()
+	c.wmu.Unlock()
+	if !deferred {
+		c.shutdown(nil)
+	}
 	return nil
 }
 

@@ -135,7 +135,7 @@ func (hk *hooks) OnMessage(_ getty.Session, _ any) {
 	c := hk.c
 	frame := c.frame
 	c.frame = nil
-	if c.closing.Load() {
+	if c.closeReq.Load() {
 		return // frames still buffered after Close (or a panic) are dropped
 	}
 	defer func() {

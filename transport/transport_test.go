@@ -578,3 +578,56 @@ func TestBigAnswersDuringBatch(t *testing.T) {
 		}
 	}
 }
+
+// Close while a write is in progress lets that writer finish what is already
+// queued behind it, then closes: nothing accepted by Write is lost.
+func TestCloseLetsQueuedWritesOut(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		nc, err := ln.Accept()
+		if err == nil {
+			accepted <- nc
+		}
+	}()
+	c, err := transport.Dial(context.Background(), ln.Addr().String(), frameLen, nopHandler{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer := <-accepted
+	defer peer.Close()
+	big := frame(strings.Repeat("b", 32<<20)) // more than the socket buffers hold
+	bigDone := make(chan error, 1)
+	go func() { bigDone <- c.Write(big) }()
+	// Wait until the big write is under way, then queue a small one behind it.
+	eventually(t, "big write in progress", func() bool {
+		err := c.Write(frame("last"))
+		if err != nil {
+			t.Fatalf("small write: %v", err)
+		}
+		st, _ := transport.StatsOf(c)
+		return st.Writes > st.Flushes // one is queued behind the big one
+	})
+	c.Close()
+	if err := c.Write(frame("after")); !errors.Is(err, transport.ErrClosed) {
+		t.Fatalf("write after Close: %v", err)
+	}
+	peer.SetReadDeadline(time.Now().Add(20 * time.Second))
+	got, err := io.ReadAll(peer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-bigDone; err != nil {
+		t.Fatalf("big write: %v", err)
+	}
+	i := bytes.Index(got, big)
+	small := frame("last")
+	if i < 0 || i%len(small) != 0 || len(got) == i+len(big) || (len(got)-len(big))%len(small) != 0 {
+		t.Fatalf("peer got %d bytes: small frames, the big one, then the queued small ones expected", len(got))
+	}
+	<-c.Done()
+}
