@@ -431,3 +431,22 @@ func TestSnapshotIncremental(t *testing.T) {
 		t.Fatalf("last delete %+v", u)
 	}
 }
+
+func FuzzParseKey(f *testing.F) {
+	f.Add(observedJava27Key)
+	f.Add(observedDubbogoKey)
+	f.Add("/dubbo/s/providers/%zz")
+	f.Add("/a/b/c/d/e")
+	f.Fuzz(func(t *testing.T, key string) {
+		k, err := ParseKey(key)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidURL) {
+				t.Fatalf("untyped error %v", err)
+			}
+			return
+		}
+		if k.URL.Protocol == "" {
+			t.Fatalf("key without protocol accepted: %q", key)
+		}
+	})
+}

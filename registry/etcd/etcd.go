@@ -183,6 +183,9 @@ func (r *Registry) wake() {
 // without lease, with the Java String.hashCode of the key as value; it stays
 // after Close and is removed only by Unregister.
 func (r *Registry) Register(ctx context.Context, u registry.URL) error {
+	if u.Interface() == "" {
+		return fmt.Errorf("%w: register needs an interface: %s", registry.ErrInvalidURL, u)
+	}
 	key := r.Key(u)
 	r.mu.Lock()
 	if r.closed {

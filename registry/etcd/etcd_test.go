@@ -336,26 +336,45 @@ func TestRevokedLeaseReplaced(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	urls := []registry.URL{p1, p2}
+	reput := func(old clientv3.LeaseID) func() bool {
+		return func() bool {
+			lease := r.Lease()
+			if lease == 0 || lease == old {
+				return false
+			}
+			for _, p := range urls {
+				if v, ok, _ := keyValue(cli, r.Key(p)); !ok || v != strconv.FormatInt(int64(lease), 10) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+
+	// Noticed through the keepalive stream.
 	old := r.Lease()
 	revoked := time.Now()
 	if _, err := cli.Revoke(t.Context(), old); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "keys put again with a new lease", func() bool {
-		lease := r.Lease()
-		if lease == 0 || lease == old {
-			return false
-		}
-		for _, p := range []registry.URL{p1, p2} {
-			if v, ok, _ := keyValue(cli, r.Key(p)); !ok || v != strconv.FormatInt(int64(lease), 10) {
-				return false
-			}
-		}
-		return true
-	})
-	t.Logf("revoked lease replaced and keys re-put in %v (TTL 3 s)", time.Since(revoked).Round(10*time.Millisecond))
+	waitFor(t, "keys put again with a new lease", reput(old))
+	t.Logf("revoked lease replaced and keys re-put in %v (TTL 3 s, keepalive every 1 s)", time.Since(revoked).Round(10*time.Millisecond))
+
+	// Noticed by a put that meets "lease not found" (or by the keepalive,
+	// whichever is first): the registration succeeds either way.
+	old = r.Lease()
+	if _, err := cli.Revoke(t.Context(), old); err != nil {
+		t.Fatal(err)
+	}
+	p3 := provider(20032)
+	urls = append(urls, p3)
+	if err := r.Register(t.Context(), p3); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "keys put again with a new lease after lease not found", reput(old))
 	ttl, err := cli.TimeToLive(t.Context(), r.Lease(), clientv3.WithAttachedKeys())
-	if err != nil || len(ttl.Keys) != 2 {
+	if err != nil || len(ttl.Keys) != 3 {
 		t.Fatalf("new lease %+v %v", ttl, err)
 	}
 }
