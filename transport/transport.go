@@ -48,7 +48,13 @@
 // end of the batch ("handle on the read loop, flush once per read batch").
 // A nil error from Write therefore means "handed to the kernel or queued
 // behind a write in progress"; a later failure closes the connection and
-// reaches OnError, and Done tells the caller.
+// reaches OnError, and Done tells the caller. Close does not drop what is
+// queued behind a write in progress: that writer sends it, then closes.
+//
+// # Tests
+//
+// Package transporttest has the goleak options that ignore getty's
+// process-wide timer wheel goroutines, for every package that uses transport.
 package transport
 
 import (
@@ -69,7 +75,9 @@ type Conn interface {
 	// error means the frames were handed to the kernel or queued behind a
 	// write in progress; a later failure closes the connection.
 	Write(frames []byte) error
-	// Close closes the connection; OnClose runs once.
+	// Close closes the connection; OnClose runs once. Later writes fail
+	// with ErrClosed and no more frames reach OnFrame. A write in progress
+	// first sends what is queued behind it (bounded by the write timeout).
 	Close() error
 	LocalAddr() net.Addr
 	RemoteAddr() net.Addr
