@@ -85,6 +85,7 @@ func TestChurnConcurrentConnections(t *testing.T) {
 	for round := range rounds {
 		cli := &counting{}
 		opensBefore := srv.opens.Load()
+		mem0 := memInUse()
 		conns := make([]transport.Conn, n)
 		var wg sync.WaitGroup
 		var next atomic.Int64
@@ -111,6 +112,7 @@ func TestChurnConcurrentConnections(t *testing.T) {
 			t.Fatal(err)
 		}
 		eventuallyWithin(t, 60*time.Second, "all accepted", func() bool { return srv.opens.Load()-srv.closes.Load() == n })
+		perEnd := (memInUse() - mem0) / (2 * n)
 		// Close concurrently from the client side.
 		for w := range workers {
 			wg.Go(func() {
@@ -124,7 +126,8 @@ func TestChurnConcurrentConnections(t *testing.T) {
 			return cli.closes.Load() == n && srv.closes.Load() == srv.opens.Load()
 		})
 		settle(t, "after a round of 1,000 connections", g0, fd0)
-		t.Logf("round %d: %d connections opened and closed (server opens %d)", round, n, srv.opens.Load()-opensBefore)
+		t.Logf("round %d: %d connections opened and closed (server opens %d); heap+stacks per idle connection end %d B",
+			round, n, srv.opens.Load()-opensBefore, perEnd)
 	}
 }
 
@@ -133,4 +136,12 @@ func heapInUse() int64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return int64(ms.HeapInuse)
+}
+
+// memInUse is heap plus goroutine stacks in use, after a collection.
+func memInUse() int64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapInuse + ms.StackInuse)
 }
