@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"runtime"
@@ -26,6 +27,10 @@ var (
 
 const hessian2 = 2
 
+// testLog keeps warnings and errors on stderr and drops the Info lines that
+// closing connections on purpose produces by the hundred.
+var testLog = WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+
 func echo() Handler {
 	return HandlerFunc(func(ctx context.Context, req *Request) *Response {
 		return &Response{Status: StatusOK, Body: append([]byte(nil), req.Body...)}
@@ -34,7 +39,7 @@ func echo() Handler {
 
 func startServer(t testing.TB, h Handler, opts ...ServerOption) *Server {
 	t.Helper()
-	s, err := Listen("127.0.0.1:0", h, opts...)
+	s, err := Listen("127.0.0.1:0", h, append([]ServerOption{testLog}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +49,7 @@ func startServer(t testing.TB, h Handler, opts ...ServerOption) *Server {
 
 func startClient(t testing.TB, addr string, opts ...ClientOption) *Client {
 	t.Helper()
-	c, err := NewClient(addr, opts...)
+	c, err := NewClient(addr, append([]ClientOption{testLog}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
