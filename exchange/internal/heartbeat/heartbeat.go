@@ -93,7 +93,9 @@ func ServerMargin(interval time.Duration) time.Duration { return interval * 3 / 
 
 // Decide looks at one connection. lastRead and lastWrite are when a whole
 // frame was last read and written (connect time at first); lastPing is when
-// this side last sent a heartbeat (zero if never).
+// this side last sent a heartbeat (zero if never). lastPing is what keeps an
+// unanswered heartbeat from being repeated on every tick: the heartbeat is a
+// write, but with a silent peer the read side stays idle.
 func (p Policy) Decide(lastRead, lastWrite, lastPing, now time.Time) Action {
 	readIdle := now.Sub(lastRead)
 	if readIdle >= p.Timeout {
