@@ -151,7 +151,7 @@ func (hk *hooks) OnMessage(_ getty.Session, _ any) {
 	c.framesIn.Add(1)
 	c.bytesIn.Add(uint64(len(frame)))
 	last := c.lastOfRead
-	if !last && !c.nocork {
+	if !last && !c.nocork && !c.holdsCork {
 		c.cork()
 	}
 	c.h.OnFrame(c, frame)
