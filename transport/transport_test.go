@@ -594,7 +594,9 @@ func TestCloseLetsQueuedWritesOut(t *testing.T) {
 			accepted <- nc
 		}
 	}()
-	c, err := transport.Dial(context.Background(), ln.Addr().String(), frameLen, nopHandler{})
+	// The peer reads only after Close: a write timeout long enough for a
+	// loaded machine keeps the big write from being cut off while it waits.
+	c, err := transport.Dial(context.Background(), ln.Addr().String(), frameLen, nopHandler{}, transport.WithWriteTimeout(2*time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -616,7 +618,7 @@ func TestCloseLetsQueuedWritesOut(t *testing.T) {
 	if err := c.Write(frame("after")); !errors.Is(err, transport.ErrClosed) {
 		t.Fatalf("write after Close: %v", err)
 	}
-	peer.SetReadDeadline(time.Now().Add(20 * time.Second))
+	peer.SetReadDeadline(time.Now().Add(2 * time.Minute))
 	got, err := io.ReadAll(peer)
 	if err != nil {
 		t.Fatal(err)
