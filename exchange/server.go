@@ -343,23 +343,29 @@ func (sc *serverConn) check(now time.Time) {
 	}
 }
 
-// Shutdown stops the Server gracefully: it sends READONLY
-// to every client, answers new calls with an error status so that clients go
-// to another provider, waits for the calls in flight until ctx ends, then
-// closes everything. It returns ctx's error if the wait ran out.
+// Shutdown stops the Server gracefully: it sends READONLY to every client,
+// answers new calls with an error status so that clients go to another
+// provider, waits until the READONLY events are written and the calls in
+// flight are done, or ctx ends, then closes everything. It returns ctx's
+// error if the wait ran out.
 func (s *Server) Shutdown(ctx context.Context) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
 	s.draining.Store(true) // new connections get READONLY in OnOpen
+	var unsent atomic.Int64
 	s.conns.Range(func(_, v any) bool {
 		// Concurrently: a client that stops reading must not hold up the others.
-		go v.(*serverConn).w.write(readOnlyEvent(serializationHessian2, s.nextID.Add(1)))
+		unsent.Add(1)
+		go func() {
+			defer unsent.Add(-1)
+			v.(*serverConn).w.write(readOnlyEvent(serializationHessian2, s.nextID.Add(1)))
+		}()
 		return true
 	})
 	var err error
 	t := time.NewTicker(5 * time.Millisecond)
-	for s.inflight.Load() > 0 && err == nil {
+	for (s.inflight.Load() > 0 || unsent.Load() > 0) && err == nil {
 		select {
 		case <-t.C:
 		case <-ctx.Done():
