@@ -170,59 +170,72 @@ func (c *Client) reference(iface string, opts []ServiceOption) (*reference, serv
 	}, cluster.WithDirectoryLogger(c.cfg.logger))
 	ref := &reference{iface: iface, version: cfg.version, group: cfg.group, log: c.cfg.logger, dir: dir,
 		strats: map[callConfig]cluster.Strategy{}}
+	var err error
 	if len(urls) > 0 {
-		var provs []*registry.URL
-		for _, s := range urls {
-			u, err := parseProviderURL(s, iface)
-			if err != nil {
-				dir.Close()
-				return nil, cfg, err
-			}
-			provs = append(provs, u)
-		}
-		if err := dir.Set(provs); err != nil {
-			return nil, cfg, err
-		}
+		err = setProviders(dir, iface, urls)
 	} else {
-		if c.cfg.registry == "" || c.cfg.registry == "none" {
-			dir.Close()
-			return nil, cfg, fmt.Errorf("pulse: %s: no URL given and the client has no registry", iface)
-		}
-		reg, err := c.registry(context.Background())
-		if err != nil {
-			dir.Close()
-			return nil, cfg, err
-		}
-		consumer := registry.NewConsumerURL(localIP(), iface, registry.WithApplication(c.cfg.application))
-		if cfg.version != "" {
-			consumer = consumer.With(registry.KeyVersion, cfg.version)
-		}
-		if cfg.group != "" {
-			consumer = consumer.With(registry.KeyGroup, cfg.group)
-		}
-		ref.synced = make(chan struct{})
-		var first sync.Once
-		cancel, err := reg.Subscribe(context.Background(), consumer, registry.ListenerFunc(func(u registry.Update) {
-			provs := make([]*registry.URL, len(u.Providers))
-			for i := range u.Providers {
-				provs[i] = &u.Providers[i]
-			}
-			_ = dir.Set(provs)
-			first.Do(func() { close(ref.synced) })
-		}))
-		if err != nil {
-			dir.Close()
-			return nil, cfg, fmt.Errorf("pulse: %s: subscribe: %w", iface, err)
-		}
-		ref.cancel = cancel
-		regCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
-		if err := reg.Register(regCtx, consumer); err != nil {
-			c.cfg.logger.Warn("pulse: consumer registration failed", "service", iface, "err", err)
-		}
-		done()
+		err = c.subscribe(ref)
+	}
+	if err != nil {
+		dir.Close()
+		return nil, cfg, err
 	}
 	c.refs[key] = ref
 	return ref, cfg, nil
+}
+
+// setProviders gives a direct reference its fixed providers.
+func setProviders(dir *cluster.Directory, iface string, urls []string) error {
+	provs := make([]*registry.URL, 0, len(urls))
+	for _, s := range urls {
+		u, err := parseProviderURL(s, iface)
+		if err != nil {
+			return err
+		}
+		provs = append(provs, u)
+	}
+	return dir.Set(provs)
+}
+
+// subscribe feeds a reference's directory from the registry and registers
+// the consumer URL there, as Java consumers do.
+func (c *Client) subscribe(ref *reference) error {
+	if c.cfg.registry == "" || c.cfg.registry == "none" {
+		return fmt.Errorf("pulse: %s: no URL given and the client has no registry", ref.iface)
+	}
+	reg, err := c.registry(context.Background())
+	if err != nil {
+		return err
+	}
+	consumer := registry.NewConsumerURL(localIP(), ref.iface, registry.WithApplication(c.cfg.application))
+	if ref.version != "" {
+		consumer = consumer.With(registry.KeyVersion, ref.version)
+	}
+	if ref.group != "" {
+		consumer = consumer.With(registry.KeyGroup, ref.group)
+	}
+	ref.synced = make(chan struct{})
+	var first sync.Once
+	cancel, err := reg.Subscribe(context.Background(), consumer, registry.ListenerFunc(func(u registry.Update) {
+		provs := make([]*registry.URL, len(u.Providers))
+		for i := range u.Providers {
+			provs[i] = &u.Providers[i]
+		}
+		_ = ref.dir.Set(provs)
+		first.Do(func() { close(ref.synced) })
+	}))
+	if err != nil {
+		return fmt.Errorf("pulse: %s: subscribe: %w", ref.iface, err)
+	}
+	ref.cancel = cancel
+	// The registry keeps trying in the background if etcd is slow: do not
+	// hold up Refer for it.
+	regCtx, done := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer done()
+	if err := reg.Register(regCtx, consumer); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		c.cfg.logger.Warn("pulse: consumer registration failed", "service", ref.iface, "err", err)
+	}
+	return nil
 }
 
 // parseProviderURL reads "dubbo://host:port[/path][?params]".

@@ -55,6 +55,12 @@ func (s *Server) handle(ctx context.Context, req *exchange.Request) *exchange.Re
 			value, err = m.Call(callCtx, inv.Arguments)
 		}
 	}
+	if err != nil && errors.Is(err, context.DeadlineExceeded) && errors.Is(callCtx.Err(), context.DeadlineExceeded) {
+		// The caller's timeout ran out while the method ran: answer as a
+		// timeout (the caller has given up already), not as an exception.
+		return errorResponse(req, exchange.StatusServerTimeout, fmt.Sprintf(
+			"pulse: %s.%s did not return within the caller's timeout", inv.Path, inv.Method))
+	}
 	res := &dubbo.Result{Value: value, Attachments: box.take()}
 	if err != nil {
 		res.Value = nil
