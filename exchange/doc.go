@@ -50,9 +50,11 @@
 // Pulse peers exchange health in heartbeats without a Java peer ever seeing
 // anything but the standard bodies. The decision: the request body stays
 // the standard null (0x4e), and a Pulse client marks its heartbeat in the
-// request id instead, whose top 32 bits read "PULS" (PulseHeartbeatClient).
-// Java and dubbo-go number requests upwards from 0, so their ids never
-// carry the mark, and they echo the id of a heartbeat they answer without
+// request id instead, whose top 32 bits read "PULS" and next 16 are zero
+// (PulseHeartbeatClient). dubbo-go and Java up to 3.2 number requests
+// upwards from 0, so their ids never carry the mark; Java 3.3 starts at a
+// random int64, which falls in the marked window of 2^16 ids with a chance
+// of about 2^-48. Every peer echoes the id of a heartbeat it answers without
 // otherwise looking at it. A Pulse server consults its HeartbeatHandler
 // (default HealthHeartbeat: in-flight calls, connections, status) only for a
 // marked heartbeat; every other heartbeat is answered with the null body

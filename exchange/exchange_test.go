@@ -913,3 +913,31 @@ func TestOneOfNConnectionsLost(t *testing.T) {
 		return cur != nil && State(cur.state.Load()) == StateReady
 	})
 }
+
+func TestPulseHeartbeatMarker(t *testing.T) {
+	tests := []struct {
+		id   int64
+		want bool
+	}{
+		{1, false},
+		{-51170522534869508, false}, // a Java 3.3 id seen live
+		{pulseMarker, true},
+		{pulseMarker | 0xffff, true},
+		{pulseMarker | 0x10000, false}, // the 16 bits under "PULS" must be zero
+		{pulseMarker - 1, false},
+	}
+	for _, tt := range tests {
+		if got := isPulseHeartbeat(tt.id); got != tt.want {
+			t.Errorf("isPulseHeartbeat(%#x) = %v", tt.id, got)
+		}
+	}
+	for _, seq := range []int64{1, 7, 0xffff, 0x10000, 1 << 40} {
+		id, body := PulseHeartbeatClient{}.NewHeartbeat(hessian2, seq)
+		if !isPulseHeartbeat(id) || !bytes.Equal(body, []byte{'N'}) {
+			t.Errorf("seq %d: id %#x body %x", seq, id, body)
+		}
+		if id, _ := (StandardHeartbeatClient{}).NewHeartbeat(hessian2, seq); isPulseHeartbeat(id) {
+			t.Errorf("standard heartbeat %d marked", seq)
+		}
+	}
+}

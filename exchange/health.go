@@ -13,12 +13,17 @@ type Health struct {
 }
 
 // pulseMarker tags the ids of heartbeats sent by a Pulse client that wants
-// health in the answer: the top 32 bits read "PULS". Java and dubbo-go number
-// requests from 0 upwards, so their ids never carry it; every peer echoes the
-// id in its answer and otherwise ignores it. The body stays the standard null.
+// health in the answer: the top 32 bits read "PULS" and the next 16 are zero,
+// the low 16 carry a sequence number. dubbo-go and Java up to 3.2 number
+// requests from 0 upwards, so their ids never carry the mark; Java 3.3 starts
+// its counter at a random point of the int64 range, which lands in the
+// marked window of 2^16 ids with a chance of about 2^-48 per process (and
+// even then the only effect is a health body in some heartbeat answers).
+// Every peer echoes the id in its answer and otherwise ignores it. The body
+// stays the standard null.
 const (
 	pulseMarker     int64 = 0x50554c53 << 32
-	pulseMarkerMask int64 = -1 << 32
+	pulseMarkerMask int64 = -1 << 16
 )
 
 // isPulseHeartbeat reports whether a heartbeat id carries the Pulse marker.
@@ -119,7 +124,7 @@ type StandardHeartbeatClient struct{}
 
 // NewHeartbeat returns seq and the null body.
 func (StandardHeartbeatClient) NewHeartbeat(serialization byte, seq int64) (int64, []byte) {
-	return seq &^ pulseMarkerMask, NullBody(serialization)
+	return seq, NullBody(serialization)
 }
 
 // ReadAnswer reports no health.
