@@ -434,8 +434,10 @@ func TestFrozenConsumerClosedByServer(t *testing.T) {
 
 func TestSlowlorisClosedByIdleTimeout(t *testing.T) {
 	s := startServer(t, echo(), fastHB)
+	c := startClient(t, s.Addr().String(), fastHB) // a well-behaved client beside them
+	baseG := runtime.NumGoroutine()
 	var conns []net.Conn
-	for i := 0; i < 20; i++ {
+	for i := 0; i < 200; i++ {
 		nc, err := net.Dial("tcp", s.Addr().String())
 		if err != nil {
 			t.Fatal(err)
@@ -450,15 +452,24 @@ func TestSlowlorisClosedByIdleTimeout(t *testing.T) {
 		conns = append(conns, nc)
 	}
 	start := time.Now()
+	for i := 0; i < 20; i++ { // the honest client is served meanwhile
+		if _, err := call(c, 5*time.Second, "honest"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, nc := range conns {
-		nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		nc.SetReadDeadline(time.Now().Add(10 * time.Second))
 		b, err := io.ReadAll(nc)
 		if err != nil {
 			t.Fatalf("read: %v (got %x)", err, b)
 		}
 	}
-	t.Logf("20 slowloris connections closed after %v", time.Since(start))
-	waitFor(t, 5*time.Second, "state freed", func() bool { return s.nconns.Load() == 0 })
+	t.Logf("200 slowloris connections closed after %v", time.Since(start))
+	waitFor(t, 5*time.Second, "state freed", func() bool { return s.nconns.Load() == 1 })
+	waitFor(t, 5*time.Second, "goroutines back to baseline", func() bool { return runtime.NumGoroutine() <= baseG+2 })
+	if _, err := call(c, 5*time.Second, "still"); err != nil {
+		t.Fatalf("honest client after the slowloris: %v", err)
+	}
 }
 
 func TestBadFrameAnswersBadRequest(t *testing.T) {
