@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -361,4 +362,52 @@ func connState(cli *pulse.Client, addr string) string {
 		}
 	}
 	return ""
+}
+
+type registrar struct{}
+
+func (registrar) Save(ctx context.Context, u *User) (string, error) {
+	return u.Name + " is " + strconv.Itoa(int(u.Age)), nil
+}
+
+func (registrar) Rename(u User, name string) (*User, error) {
+	u.Name = name
+	return &u, nil
+}
+
+// A generic caller sends POJOs as maps (as Java's GenericService does); the
+// provider realizes them into the Go parameter types and sends results back
+// as maps.
+func TestGenericCallWithPOJOs(t *testing.T) {
+	const iface = "org.example.Registrar"
+	ts := startServer(t, func(s *pulse.Server) {
+		if err := s.Register(iface, registrar{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	cli := newClient(t)
+	ada := map[string]any{"class": "org.apache.dubbo.samples.api.User", "id": "u1", "name": "Ada", "age": int32(36)}
+	got, err := cli.Invoke(context.Background(), iface, "save", []string{"org.apache.dubbo.samples.api.User"},
+		[]any{ada}, pulse.URL(ts.url))
+	if got != "Ada is 36" || err != nil {
+		t.Errorf("save = %v, %v", got, err)
+	}
+	got, err = cli.Invoke(context.Background(), iface, "rename",
+		[]string{"org.apache.dubbo.samples.api.User", "java.lang.String"}, []any{ada, "Grace"}, pulse.URL(ts.url))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok := got.(map[any]any)
+	if !ok || m["name"] != "Grace" || m["id"] != "u1" || m["class"] != "org.apache.dubbo.samples.api.User" {
+		t.Errorf("rename = %#v", got)
+	}
+	// Unknown methods and services, generically.
+	_, err = cli.Invoke(context.Background(), iface, "nope", nil, nil, pulse.URL(ts.url))
+	if !errors.Is(err, pulse.ErrUnknownMethod) {
+		t.Errorf("unknown generic method: %v", err)
+	}
+	_, err = cli.Invoke(context.Background(), "org.example.Nope", "save", nil, nil, pulse.URL(ts.url))
+	if !errors.Is(err, pulse.ErrUnknownService) {
+		t.Errorf("unknown service: %v", err)
+	}
 }

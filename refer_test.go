@@ -7,6 +7,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/pulse-rpc/pulse/cluster"
+	"github.com/pulse-rpc/pulse/exchange"
 )
 
 func testDescribe(t reflect.Type) (string, error) {
@@ -165,4 +168,51 @@ func TestAttachments(t *testing.T) {
 		t.Errorf("reply = %v", got)
 	}
 	SetReplyAttachment(context.Background(), "k", "v") // no box: ignored
+}
+
+func TestStatusErrorMapping(t *testing.T) {
+	tests := []struct {
+		status exchange.Status
+		msg    string
+		want   Code
+	}{
+		{exchange.StatusServiceNotFound, "anything", CodeUnknownService},
+		{exchange.StatusServiceError, "Not found exported service: g/x.Y:1.0 in [...]", CodeUnknownService},
+		{exchange.StatusBadRequest, "Service not found:org.x.Y, sayHo", CodeUnknownMethod},
+		{exchange.StatusBadResponse, "Data length too large: 9000000, max payload: 8388608", CodePayloadTooLarge},
+		{exchange.StatusServerTimeout, "slow", CodeTimeout},
+		{exchange.StatusServerError, "server is shutting down: call another provider", CodeConnectionLost},
+		{exchange.StatusServiceError, "NullPointerException", CodeUnknown},
+	}
+	for _, tt := range tests {
+		err := statusError(tt.status, tt.msg, errors.New("cause"))
+		if CodeOf(err) != tt.want {
+			t.Errorf("%s %q: code %s, want %s", tt.status, tt.msg, CodeOf(err), tt.want)
+		}
+	}
+	// A draining provider's refusal is retried elsewhere by failover.
+	if err := statusError(exchange.StatusServerError, "server is shutting down", nil); !cluster.Retryable(err, false) {
+		t.Error("a shutting-down answer is not retryable")
+	}
+
+	ex := []struct {
+		err       error
+		want      Code
+		retryable bool // for a non-idempotent call
+	}{
+		{&exchange.StatusError{Status: exchange.StatusChannelInactive, Message: "connection closed before the call was written"}, CodeConnectionLost, true},
+		{&exchange.StatusError{Status: exchange.StatusChannelInactive, Message: "connection to x closed, request 3 failed without waiting for its timeout"}, CodeConnectionLost, false},
+		{&exchange.StatusError{Status: exchange.StatusClientTimeout}, CodeTimeout, false},
+		{exchange.ErrNotReady, CodeConnectionLost, true},
+		{fmt.Errorf("w: %w", context.Canceled), CodeCanceled, false},
+	}
+	for _, tt := range ex {
+		err := exchangeError(tt.err)
+		if CodeOf(err) != tt.want || cluster.Retryable(err, false) != tt.retryable {
+			t.Errorf("%v: code %s retryable %v, want %s %v", tt.err, CodeOf(err), cluster.Retryable(err, false), tt.want, tt.retryable)
+		}
+		if !errors.Is(err, tt.err) {
+			t.Errorf("%v: the exchange error is not in the chain", tt.err)
+		}
+	}
 }
