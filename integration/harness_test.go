@@ -52,6 +52,11 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
+	defer func() {
+		if hostsPath != "" {
+			os.Remove(hostsPath)
+		}
+	}()
 	for _, name := range []string{"provider", "consumer"} {
 		buildSample(tmp, name)
 	}
@@ -170,7 +175,7 @@ func startProc(t *testing.T, name string, dir string, env []string, argv ...stri
 	go p.read(stdout)
 	t.Cleanup(func() {
 		p.kill()
-		if t.Failed() {
+		if t.Failed() || os.Getenv("PULSE_PEER_LOGS") == "1" {
 			p.mu.Lock()
 			t.Logf("--- %s stdout:\n%s\n--- %s stderr (tail):\n%s", name, strings.Join(p.lines, "\n"), name, tail(p.stderr.String(), 16000))
 			p.mu.Unlock()
@@ -219,6 +224,15 @@ func (p *proc) read(r io.Reader) {
 // waitLine waits for a stdout line starting with prefix and returns it.
 func (p *proc) waitLine(prefix string, timeout time.Duration) string {
 	p.t.Helper()
+	l, err := p.awaitLine(prefix, timeout)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return l
+}
+
+// awaitLine is waitLine returning an error instead of failing the test.
+func (p *proc) awaitLine(prefix string, timeout time.Duration) (string, error) {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	seen := 0
@@ -228,19 +242,49 @@ func (p *proc) waitLine(prefix string, timeout time.Duration) string {
 			if strings.HasPrefix(p.lines[seen], prefix) {
 				l := p.lines[seen]
 				p.mu.Unlock()
-				return l
+				return l, nil
 			}
 		}
 		exited, err, ch := p.exited, p.waitErr, p.changed
 		p.mu.Unlock()
 		if exited {
-			p.t.Fatalf("%s exited (%v) before printing %q", p.name, err, prefix)
+			return "", fmt.Errorf("%s exited (%v) before printing %q", p.name, err, prefix)
 		}
 		select {
 		case <-ch:
 		case <-deadline.C:
-			p.t.Fatalf("%s did not print %q within %v", p.name, prefix, timeout)
+			return "", fmt.Errorf("%s did not print %q within %v", p.name, prefix, timeout)
 		}
+	}
+}
+
+// portTaken reports whether the process said its port was in use.
+func (p *proc) portTaken() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	all := strings.ToLower(p.stderr.String() + strings.Join(p.lines, "\n"))
+	return strings.Contains(all, "address already in use")
+}
+
+// startListening starts a peer that listens on a port of its own: start gets
+// a port that was free a moment ago, and the peer must print a line starting
+// with "ready". If another process took the port in between (this machine is
+// shared), it tries again with another port.
+func startListening(t *testing.T, start func(port int) *proc) (*proc, int) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		port := freePort(t)
+		p := start(port)
+		_, err := p.awaitLine("ready", startTimeout)
+		if err == nil {
+			return p, port
+		}
+		if attempt < 4 && p.portTaken() {
+			t.Logf("%s: port %d taken meanwhile, trying another", p.name, port)
+			p.kill()
+			continue
+		}
+		t.Fatal(err)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -35,10 +36,43 @@ func javaArgv(t *testing.T, line, class string, args ...string) []string {
 		"--add-opens", "java.base/java.util=ALL-UNNAMED",
 		"--add-opens", "java.base/java.math=ALL-UNNAMED",
 		"--add-opens", "java.base/java.net=ALL-UNNAMED",
+		// Names resolve from this file only: no DNS answer can send a peer off loopback.
+		"-Djdk.net.hosts.file=" + javaHostsFile(t),
 		"-cp", filepath.Join(dir, "classes") + string(os.PathListSeparator) + strings.TrimSpace(string(cp)),
 		"org.apache.dubbo.samples.peer." + class,
 	}
 	return append(argv, args...)
+}
+
+var (
+	hostsOnce sync.Once
+	hostsPath string
+	hostsErr  error
+)
+
+// javaHostsFile writes (once per test binary) a hosts file that maps this
+// machine's name and localhost to loopback, for -Djdk.net.hosts.file.
+func javaHostsFile(t *testing.T) string {
+	t.Helper()
+	hostsOnce.Do(func() {
+		name, err := os.Hostname()
+		if err != nil {
+			hostsErr = err
+			return
+		}
+		f, err := os.CreateTemp("", "pulse-java-hosts-")
+		if err != nil {
+			hostsErr = err
+			return
+		}
+		defer f.Close()
+		_, hostsErr = fmt.Fprintf(f, "127.0.0.1 localhost %s\n::1 localhost ip6-localhost\n", name)
+		hostsPath = f.Name()
+	})
+	if hostsErr != nil {
+		t.Fatalf("java hosts file: %v", hostsErr)
+	}
+	return hostsPath
 }
 
 // javaRegistry is the Java registry spec for an etcd endpoint ("" = none).
@@ -52,11 +86,11 @@ func javaRegistry(etcd string) string {
 // startJavaProvider starts a Java provider of the contract and waits until it serves.
 func startJavaProvider(t *testing.T, line, etcd string, heartbeat time.Duration) (*proc, string) {
 	t.Helper()
-	port := freePort(t)
-	argv := javaArgv(t, line, "Provider", "--port", strconv.Itoa(port), "--registry", javaRegistry(etcd),
-		"--heartbeat", strconv.FormatInt(heartbeat.Milliseconds(), 10), "--name", fmt.Sprintf("java-provider-%d", port))
-	p := startProc(t, "java provider "+line, integrationDir, nil, argv...)
-	p.waitLine("ready", startTimeout)
+	p, port := startListening(t, func(port int) *proc {
+		argv := javaArgv(t, line, "Provider", "--port", strconv.Itoa(port), "--registry", javaRegistry(etcd),
+			"--heartbeat", strconv.FormatInt(heartbeat.Milliseconds(), 10), "--name", fmt.Sprintf("java-provider-%d", port))
+		return startProc(t, "java provider "+line, integrationDir, nil, argv...)
+	})
 	return p, loopback(port)
 }
 
@@ -105,7 +139,12 @@ func gettySession(name string) string {
 func startDubbogoProvider(t *testing.T, etcd string) (*proc, string) {
 	t.Helper()
 	bin := dubbogoBin(t, "provider")
-	port := freePort(t)
+	p, port := startListening(t, func(port int) *proc { return startDubbogoProviderOn(t, bin, etcd, port) })
+	return p, loopback(port)
+}
+
+func startDubbogoProviderOn(t *testing.T, bin, etcd string, port int) *proc {
+	t.Helper()
 	var b strings.Builder
 	b.WriteString(`application:
   organization: "pulse"
@@ -141,9 +180,7 @@ protocol_conf:
 	}
 	// dubbo-go registers the machine's first non-loopback address unless told otherwise.
 	env := []string{"CONF_PROVIDER_FILE_PATH=" + conf, "DUBBO_IP_TO_REGISTRY=127.0.0.1", "APP_LOG_CONF_FILE="}
-	p := startProc(t, "dubbo-go provider", integrationDir, env, bin)
-	p.waitLine("ready", startTimeout)
-	return p, loopback(port)
+	return startProc(t, "dubbo-go provider", integrationDir, env, bin)
 }
 
 // runDubbogoConsumer runs the dubbo-go consumer once, against url (direct) or etcd;
@@ -203,14 +240,11 @@ var dubbogoConsumerChecks = []string{
 func startPulseProvider(t *testing.T, registry string, heartbeat time.Duration, name string) (*proc, string) {
 	t.Helper()
 	bin := requireSample(t, "provider")
-	addr := loopback(freePort(t))
-	p := startProc(t, "pulse provider "+name, integrationDir, nil, bin, "--listen", addr, "--registry", registry,
-		"--heartbeat", heartbeat.String(), "--name", name)
-	line := p.waitLine("ready", startTimeout)
-	if got := strings.TrimSpace(strings.TrimPrefix(line, "ready")); got != addr {
-		t.Logf("pulse provider %s says %q, listening on %s", name, line, addr)
-	}
-	return p, addr
+	p, port := startListening(t, func(port int) *proc {
+		return startProc(t, "pulse provider "+name, integrationDir, nil, bin, "--listen", loopback(port),
+			"--registry", registry, "--heartbeat", heartbeat.String(), "--name", name)
+	})
+	return p, loopback(port)
 }
 
 // runPulseConsumer runs samples/consumer once with the given flags.

@@ -52,6 +52,8 @@ public final class Consumer {
         Map<String, String> params = new HashMap<>();
         params.put("serialization", "hessian2");
         params.put("prefer.serialization", "hessian2");
+        // Generous on a loaded machine.
+        params.put("connect.timeout", "10000");
         int heartbeat = args.intValue("heartbeat", 0);
         if (heartbeat > 0) {
             params.put("heartbeat", Integer.toString(heartbeat));
@@ -63,7 +65,7 @@ public final class Consumer {
                 timeout).get();
         UserService users = reference(UserService.class, app, registry, url, params, retries, timeout).get();
 
-        awaitProvider(greetings, args.intValue("wait", 30));
+        awaitProvider(greetings, args.intValue("wait", 60));
         String mode = args.get("mode", "once");
         boolean ok;
         switch (mode) {

@@ -28,6 +28,10 @@ final class Peer {
             System.setProperty("dubbo.network.interface.ignored", String.join(",", ignored));
         }
         System.setProperty("dubbo.application.qos.enable", "false");
+        // Dubbo 3: log through java.util.logging (stderr) rather than a missing slf4j binding.
+        System.setProperty("dubbo.application.logger", "jdk");
+        // Dubbo 3.2+ waits at least 60 s between reconnect attempts; tests cannot.
+        System.setProperty("dubbo.application.least-reconnect-duration", "1000");
         System.setProperty("dubbo.application.register-mode", "interface");
         System.setProperty("dubbo.application.service-discovery.migration", "FORCE_INTERFACE");
     }
