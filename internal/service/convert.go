@@ -27,8 +27,13 @@ func (e *ConvertError) Error() string {
 var timeType = reflect.TypeFor[time.Time]()
 
 // maxDepth bounds recursion through nested values (cyclic references from a
-// hessian stream end here instead of overflowing the stack).
-const maxDepth = 64
+// hessian stream end here instead of overflowing the stack), and maxNodes
+// the values visited in all (hessian back-references can make a small body
+// decode to a graph whose expansion is exponential).
+const (
+	maxDepth = 64
+	maxNodes = 1 << 20
+)
 
 // Convert turns a value as hessian2 decoded it (int32, int64, float64,
 // string, time.Time, []any, map[any]any, registered POJO pointers, nil) into
@@ -37,12 +42,16 @@ const maxDepth = 64
 // calls send POJOs as maps), pointers added or removed, nil into the zero
 // value.
 func Convert(v any, t reflect.Type) (reflect.Value, error) {
-	return convert(v, t, 0)
+	budget := maxNodes
+	return convert(v, t, 0, &budget)
 }
 
-func convert(v any, t reflect.Type, depth int) (reflect.Value, error) {
+func convert(v any, t reflect.Type, depth int, budget *int) (reflect.Value, error) {
 	if depth > maxDepth {
 		return reflect.Value{}, &ConvertError{From: fmt.Sprintf("%T", v), To: t, Why: "nested too deep"}
+	}
+	if *budget--; *budget < 0 {
+		return reflect.Value{}, &ConvertError{From: fmt.Sprintf("%T", v), To: t, Why: "too many values"}
 	}
 	if v == nil {
 		return reflect.Zero(t), nil
@@ -59,11 +68,11 @@ func convert(v any, t reflect.Type, depth int) (reflect.Value, error) {
 			return reflect.Zero(t), nil
 		}
 		if t.Kind() != reflect.Pointer {
-			return convert(rv.Elem().Interface(), t, depth+1)
+			return convert(rv.Elem().Interface(), t, depth+1, budget)
 		}
 	}
 	if rv.Kind() == reflect.Interface {
-		return convert(rv.Elem().Interface(), t, depth+1)
+		return convert(rv.Elem().Interface(), t, depth+1, budget)
 	}
 	bad := func(why string) (reflect.Value, error) {
 		return reflect.Value{}, &ConvertError{From: rv.Type().String(), To: t, Why: why}
@@ -74,7 +83,7 @@ func convert(v any, t reflect.Type, depth int) (reflect.Value, error) {
 		if rv.Kind() == reflect.Pointer {
 			src = rv.Elem().Interface()
 		}
-		e, err := convert(src, t.Elem(), depth+1)
+		e, err := convert(src, t.Elem(), depth+1, budget)
 		if err != nil {
 			return reflect.Value{}, err
 		}
@@ -152,7 +161,7 @@ func convert(v any, t reflect.Type, depth int) (reflect.Value, error) {
 			out = reflect.New(t).Elem()
 		}
 		for i := 0; i < n; i++ {
-			e, err := convert(rv.Index(i).Interface(), t.Elem(), depth+1)
+			e, err := convert(rv.Index(i).Interface(), t.Elem(), depth+1, budget)
 			if err != nil {
 				return reflect.Value{}, fmt.Errorf("element %d: %w", i, err)
 			}
@@ -166,11 +175,11 @@ func convert(v any, t reflect.Type, depth int) (reflect.Value, error) {
 		out := reflect.MakeMapWithSize(t, rv.Len())
 		iter := rv.MapRange()
 		for iter.Next() {
-			k, err := convert(iter.Key().Interface(), t.Key(), depth+1)
+			k, err := convert(iter.Key().Interface(), t.Key(), depth+1, budget)
 			if err != nil {
 				return reflect.Value{}, fmt.Errorf("map key: %w", err)
 			}
-			e, err := convert(iter.Value().Interface(), t.Elem(), depth+1)
+			e, err := convert(iter.Value().Interface(), t.Elem(), depth+1, budget)
 			if err != nil {
 				return reflect.Value{}, fmt.Errorf("map value %v: %w", iter.Key().Interface(), err)
 			}
@@ -179,7 +188,7 @@ func convert(v any, t reflect.Type, depth int) (reflect.Value, error) {
 		return out, nil
 	case reflect.Struct:
 		if rv.Kind() == reflect.Map {
-			return mapToStruct(rv, t, depth)
+			return mapToStruct(rv, t, depth, budget)
 		}
 		if rv.Kind() == reflect.Struct && rv.Type().ConvertibleTo(t) {
 			return rv.Convert(t), nil
@@ -191,7 +200,7 @@ func convert(v any, t reflect.Type, depth int) (reflect.Value, error) {
 // mapToStruct fills a struct from a map keyed by Java field names (the
 // hessian tag, else the Go name with a lower-case first letter, else the Go
 // name). The "class" key Java's generic calls add is ignored.
-func mapToStruct(m reflect.Value, t reflect.Type, depth int) (reflect.Value, error) {
+func mapToStruct(m reflect.Value, t reflect.Type, depth int, budget *int) (reflect.Value, error) {
 	out := reflect.New(t).Elem()
 	byKey := make(map[string]reflect.Value, m.Len())
 	iter := m.MapRange()
@@ -217,7 +226,7 @@ func mapToStruct(m reflect.Value, t reflect.Type, depth int) (reflect.Value, err
 		if !ok {
 			continue
 		}
-		e, err := convert(val.Interface(), f.Type, depth+1)
+		e, err := convert(val.Interface(), f.Type, depth+1, budget)
 		if err != nil {
 			return reflect.Value{}, fmt.Errorf("field %s: %w", f.Name, err)
 		}
@@ -243,15 +252,18 @@ func FieldName(f reflect.StructField) string {
 // structs become maps keyed by Java field name with a "class" entry when the
 // struct names its Java class; slices, arrays and maps are generalized
 // element by element; everything else is returned as is.
-func Generalize(v any) any { return generalize(reflect.ValueOf(v), 0) }
+func Generalize(v any) any {
+	budget := maxNodes
+	return generalize(reflect.ValueOf(v), 0, &budget)
+}
 
 type javaClassNamer interface{ JavaClassName() string }
 
-func generalize(rv reflect.Value, depth int) any {
+func generalize(rv reflect.Value, depth int, budget *int) any {
 	if !rv.IsValid() {
 		return nil
 	}
-	if depth > maxDepth {
+	if *budget--; depth > maxDepth || *budget < 0 {
 		return nil
 	}
 	switch rv.Kind() {
@@ -260,28 +272,28 @@ func generalize(rv reflect.Value, depth int) any {
 			return nil
 		}
 		if rv.Kind() == reflect.Pointer && rv.Elem().Kind() == reflect.Struct && rv.Elem().Type() != timeType {
-			return structToMap(rv, depth)
+			return structToMap(rv, depth, budget)
 		}
-		return generalize(rv.Elem(), depth+1)
+		return generalize(rv.Elem(), depth+1, budget)
 	case reflect.Struct:
 		if rv.Type() == timeType {
 			return rv.Interface()
 		}
-		return structToMap(rv, depth)
+		return structToMap(rv, depth, budget)
 	case reflect.Slice, reflect.Array:
 		if rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() == reflect.Uint8 {
 			return rv.Interface()
 		}
 		out := make([]any, rv.Len())
 		for i := range out {
-			out[i] = generalize(rv.Index(i), depth+1)
+			out[i] = generalize(rv.Index(i), depth+1, budget)
 		}
 		return out
 	case reflect.Map:
 		out := make(map[any]any, rv.Len())
 		iter := rv.MapRange()
 		for iter.Next() {
-			out[generalize(iter.Key(), depth+1)] = generalize(iter.Value(), depth+1)
+			out[generalize(iter.Key(), depth+1, budget)] = generalize(iter.Value(), depth+1, budget)
 		}
 		return out
 	}
@@ -291,7 +303,7 @@ func generalize(rv reflect.Value, depth int) any {
 	return nil
 }
 
-func structToMap(rv reflect.Value, depth int) any {
+func structToMap(rv reflect.Value, depth int, budget *int) any {
 	out := map[any]any{}
 	if n, ok := rv.Interface().(javaClassNamer); ok {
 		out["class"] = n.JavaClassName()
@@ -305,7 +317,7 @@ func structToMap(rv reflect.Value, depth int) any {
 		if !f.IsExported() || f.Tag.Get("hessian") == "-" {
 			continue
 		}
-		out[FieldName(f)] = generalize(rv.Field(i), depth+1)
+		out[FieldName(f)] = generalize(rv.Field(i), depth+1, budget)
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package service
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -89,5 +90,21 @@ func TestGeneralize(t *testing.T) {
 				t.Errorf("got %#v, want %#v", got, tt.want)
 			}
 		})
+	}
+}
+
+// A graph that shares its parts (as hessian back-references make it) is
+// bounded by a budget, not expanded exponentially.
+func TestConvertSharedGraph(t *testing.T) {
+	var v any = "leaf"
+	for i := 0; i < 40; i++ {
+		v = []any{v, v}
+	}
+	_, err := Convert(v, reflect.TypeFor[[][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string]())
+	if err == nil || !strings.Contains(err.Error(), "too many values") {
+		t.Errorf("got %v, want a budget error", err)
+	}
+	if g := Generalize(v); g == nil {
+		t.Error("Generalize gave up at the top")
 	}
 }
