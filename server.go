@@ -30,6 +30,10 @@ type Server struct {
 	ready    chan struct{}
 }
 
+// registerWait bounds how long Serve waits for the registry before it
+// serves anyway.
+const registerWait = 10 * time.Second
+
 // exported is one registered service.
 type exported struct {
 	svc            *service.Service
@@ -159,12 +163,23 @@ func (s *Server) Serve(ctx context.Context) error {
 	var urls []registry.URL
 	if reg != nil {
 		urls = s.providerURLs(ex.Addr())
+		// Wait a while for etcd; if it is not reachable yet, serve anyway:
+		// the registry keeps registering in the background.
+		regCtx, cancel := context.WithTimeout(ctx, registerWait)
 		for _, u := range urls {
-			if err := reg.Register(ctx, u); err != nil && ctx.Err() == nil {
+			err := reg.Register(regCtx, u)
+			switch {
+			case err == nil, ctx.Err() != nil:
+			case errors.Is(err, context.DeadlineExceeded):
+				s.cfg.logger.Warn("pulse: registry not reachable yet; registering in the background",
+					"service", u.Path, "registry", s.cfg.registry)
+			default:
+				cancel()
 				ex.Close()
 				return fmt.Errorf("pulse: register %s: %w", u.Path, err)
 			}
 		}
+		cancel()
 	}
 	s.cfg.logger.Info("pulse: serving", "addr", ex.Addr().String(), "services", len(s.services))
 	close(s.ready)
