@@ -12,8 +12,8 @@ import (
 type Attachments map[string]any
 
 type outgoingKey struct{}
-type incomingKey struct{}
-type replyKey struct{}
+type serverCallKey struct{} // *serverCall: a provider method's call
+type replyKey struct{}      // *replyBox: a caller's capture of reply attachments
 
 // WithAttachments returns a context whose calls carry a (merged over those
 // already in ctx). Keys Dubbo uses itself (path, interface, version, group,
@@ -38,12 +38,24 @@ func OutgoingAttachments(ctx context.Context) Attachments {
 // caller sent (including Dubbo's own: path, version, timeout...). The map
 // must not be changed.
 func IncomingAttachments(ctx context.Context) Attachments {
-	a, _ := ctx.Value(incomingKey{}).(Attachments)
-	return a
+	if sc, ok := ctx.Value(serverCallKey{}).(*serverCall); ok {
+		return sc.incoming
+	}
+	return nil
 }
 
-func withIncoming(ctx context.Context, a Attachments) context.Context {
-	return context.WithValue(ctx, incomingKey{}, a)
+// serverCall is what a provider method's context carries: the caller's
+// attachments and the reply attachments the method sets. Calls the method
+// makes itself with that context neither see nor fill its reply box: the
+// capture of a caller (ReplyAttachments) uses another key.
+type serverCall struct {
+	incoming Attachments
+	reply    replyBox
+}
+
+func withServerCall(ctx context.Context, a Attachments) (context.Context, *serverCall) {
+	sc := &serverCall{incoming: a}
+	return context.WithValue(ctx, serverCallKey{}, sc), sc
 }
 
 // replyBox collects attachments going the other way: the provider's method
@@ -72,8 +84,8 @@ func (b *replyBox) take() Attachments {
 // response. Java consumers of Dubbo 2.7+ (body version 2.0.2) receive it in
 // their RpcContext's server attachments; older callers get none.
 func SetReplyAttachment(ctx context.Context, key string, value any) {
-	if b, ok := ctx.Value(replyKey{}).(*replyBox); ok {
-		b.set(key, value)
+	if sc, ok := ctx.Value(serverCallKey{}).(*serverCall); ok {
+		sc.reply.set(key, value)
 	}
 }
 

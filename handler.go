@@ -31,9 +31,7 @@ func (s *Server) handle(ctx context.Context, req *exchange.Request) *exchange.Re
 			"Not found exported service: %s in %s (pulse)", serviceKey(group, inv.Path, inv.Version), s.exportedKeys()))
 	}
 
-	callCtx := withIncoming(ctx, Attachments(inv.Attachments))
-	box := &replyBox{}
-	callCtx = context.WithValue(callCtx, replyKey{}, box)
+	callCtx, call := withServerCall(ctx, Attachments(inv.Attachments))
 	if d := deadlineFrom(inv.Attachments); d > 0 {
 		var cancel context.CancelFunc
 		callCtx, cancel = context.WithTimeout(callCtx, d)
@@ -61,7 +59,7 @@ func (s *Server) handle(ctx context.Context, req *exchange.Request) *exchange.Re
 		return errorResponse(req, exchange.StatusServerTimeout, fmt.Sprintf(
 			"pulse: %s.%s did not return within the caller's timeout", inv.Path, inv.Method))
 	}
-	res := &dubbo.Result{Value: value, Attachments: box.take()}
+	res := &dubbo.Result{Value: value, Attachments: call.reply.take()}
 	if err != nil {
 		res.Value = nil
 		res.Exception = javaException(err)

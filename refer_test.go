@@ -162,12 +162,24 @@ func TestAttachments(t *testing.T) {
 	if got := OutgoingAttachments(ctx); !reflect.DeepEqual(got, Attachments{"a": "1", "b": "3"}) {
 		t.Errorf("outgoing = %v", got)
 	}
-	ctx, reply := ReplyAttachments(ctx)
-	SetReplyAttachment(ctx, "k", "v")
-	if got := reply(); !reflect.DeepEqual(got, Attachments{"k": "v"}) {
-		t.Errorf("reply = %v", got)
+	// Provider side: the method's context carries the caller's attachments
+	// and collects the reply's.
+	sctx, call := withServerCall(context.Background(), Attachments{"trace": "t1"})
+	if got := IncomingAttachments(sctx)["trace"]; got != "t1" {
+		t.Errorf("incoming = %v", got)
 	}
-	SetReplyAttachment(context.Background(), "k", "v") // no box: ignored
+	SetReplyAttachment(sctx, "k", "v")
+	// A call the method makes with its own context captures its own reply
+	// and does not leak into the method's.
+	nested, reply := ReplyAttachments(sctx)
+	replyBoxOf(nested).set("downstream", "x")
+	if got := call.reply.take(); !reflect.DeepEqual(got, Attachments{"k": "v"}) {
+		t.Errorf("method's reply = %v", got)
+	}
+	if got := reply(); !reflect.DeepEqual(got, Attachments{"downstream": "x"}) {
+		t.Errorf("nested capture = %v", got)
+	}
+	SetReplyAttachment(context.Background(), "k", "v") // no call: ignored
 }
 
 func TestStatusErrorMapping(t *testing.T) {

@@ -43,7 +43,10 @@ func (m *Method) Call(ctx context.Context, args []any) (result any, err error) {
 	}
 	in := make([]reflect.Value, 0, len(args)+1)
 	if m.hasCtx {
-		in = append(in, reflect.ValueOf(&ctx).Elem())
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		in = append(in, reflect.ValueOf(ctx))
 	}
 	for i, a := range args {
 		v, err := Convert(a, m.ParamTypes[i])
