@@ -127,6 +127,7 @@ type Result struct {
 	Command  string    `json:"command"`
 	Options  string    `json:"options"`
 	Machine  string    `json:"machine"`
+	Revision string    `json:"revision"` // of the tree the programs were built from
 	Points   []*Point  `json:"points"`
 	Notes    []string  `json:"notes,omitempty"`
 	Finished time.Time `json:"finished"`

@@ -118,6 +118,9 @@ func (r *Result) WriteMarkdown(w io.Writer, chart string) {
 	fmt.Fprintf(w, "- date: %s (UTC), %s\n", r.Started.Format("2006-01-02 15:04"), r.Finished.Sub(r.Started).Round(1e9))
 	fmt.Fprintf(w, "- command: `%s`\n", r.Command)
 	fmt.Fprintf(w, "- %s\n", r.Options)
+	if r.Revision != "" {
+		fmt.Fprintf(w, "- built from: %s\n", r.Revision)
+	}
 	fmt.Fprintf(w, "- machine: %s\n", r.Machine)
 	fmt.Fprintf(w, "- every figure is the median of the runs of its point; ± is the largest distance of a run from the median; CPU is utime+stime of the client and the server process over the measured window per call; allocations are heap objects per call (runtime/metrics; Java: n/a)\n")
 	for _, n := range r.Notes {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 )
@@ -31,6 +32,8 @@ func Main(client string, dial Dialer, args []string, stdout, stderr io.Writer) i
 	dur := fs.Duration("d", 5*time.Second, "measured window")
 	pid := fs.Int("server-pid", 0, "server process id (CPU time)")
 	stats := fs.String("server-stats", "", "server stats endpoint host:port (allocations)")
+	cpuProfile := fs.String("cpuprofile", "", "write this client's CPU profile of the measured window here")
+	allocProfile := fs.String("allocprofile", "", "write this client's allocation profile here at the end")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -49,8 +52,30 @@ func Main(client string, dial Dialer, args []string, stdout, stderr io.Writer) i
 		return 1
 	}
 	defer closeFn()
-	r, err := Run(ctx, Config{Client: client, Target: *label, Kind: k, Conc: *conc, Warmup: *warmup,
-		Duration: *dur, ServerPID: *pid, StatsAddr: *stats}, call)
+	cfg := Config{Client: client, Target: *label, Kind: k, Conc: *conc, Warmup: *warmup,
+		Duration: *dur, ServerPID: *pid, StatsAddr: *stats}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, client+":", err)
+			return 1
+		}
+		defer f.Close()
+		cfg.OnWindow = func(start bool) {
+			if start {
+				pprof.StartCPUProfile(f)
+			} else {
+				pprof.StopCPUProfile()
+			}
+		}
+	}
+	r, err := Run(ctx, cfg, call)
+	if *allocProfile != "" {
+		if f, ferr := os.Create(*allocProfile); ferr == nil {
+			pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		}
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, client+":", err)
 		return 1

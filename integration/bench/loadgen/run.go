@@ -68,6 +68,9 @@ type Config struct {
 	Duration  time.Duration // the measured window
 	ServerPID int           // server process whose CPU time is read (0: none)
 	StatsAddr string        // server stats endpoint (host:port, "": none)
+	// OnWindow, if set, is called as the measured window starts (true) and
+	// ends (false): a client profiles the window only.
+	OnWindow func(start bool)
 }
 
 // Report is the result of one point, one JSON line per client run.
@@ -161,12 +164,18 @@ func Run(ctx context.Context, cfg Config, call Caller) (Report, error) {
 		}
 		return s
 	}
+	if cfg.OnWindow != nil {
+		cfg.OnWindow(true)
+	}
 	before := take()
 	t0 := time.Now()
 	phase.Store(1)
 	sleep(ctx, cfg.Duration)
 	phase.Store(2)
 	elapsed := time.Since(t0)
+	if cfg.OnWindow != nil {
+		cfg.OnWindow(false)
+	}
 	after := take()
 	wg.Wait()
 	if err := ctx.Err(); err != nil {

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
@@ -89,7 +90,8 @@ func run(pairSpec, kindSpec, concSpec, otherSpec string, runs int, warmup, dur, 
 	}
 	defer os.RemoveAll(tmp)
 	withDubbogo := strings.Contains(pairSpec, "dubbogo") || (idle > 0 && strings.Contains(idleServers, "dubbogo"))
-	log.Info("building")
+	rev := revision(benchDir)
+	log.Info("building", "revision", rev)
 	bin, err := harness.Build(ctx, benchDir, tmp, withDubbogo)
 	if err != nil {
 		return err
@@ -112,6 +114,7 @@ func run(pairSpec, kindSpec, concSpec, otherSpec string, runs int, warmup, dur, 
 		return err
 	}
 	res.Command = command + " (from integration/bench)"
+	res.Revision = rev
 	if err := res.WriteJSON(filepath.Join(out, "results.json")); err != nil {
 		return err
 	}
@@ -130,6 +133,20 @@ func run(pairSpec, kindSpec, concSpec, otherSpec string, runs int, warmup, dur, 
 	}
 	fmt.Println("wrote", filepath.Join(out, "results.md"))
 	return err
+}
+
+// revision names the commit the programs were built from, "+ uncommitted
+// changes" when the work tree differs from it.
+func revision(dir string) string {
+	out, err := exec.Command("git", "-C", dir, "log", "-1", "--format=%h %cI").Output()
+	if err != nil {
+		return ""
+	}
+	rev := strings.TrimSpace(string(out))
+	if st, err := exec.Command("git", "-C", dir, "status", "--porcelain", "--untracked-files=no", "../..").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
+		rev += " + uncommitted changes in the work tree"
+	}
+	return rev
 }
 
 func parseConcs(spec string) ([]int, error) {
