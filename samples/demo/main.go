@@ -41,8 +41,8 @@ const (
 	callTimeout = 300 * time.Millisecond
 	callEvery   = 250 * time.Millisecond
 	warmUp      = 4 * time.Second // calls before the freeze
-	frozenFor   = 6 * time.Second
-	afterResume = 5 * time.Second
+	frozenFor   = 5 * time.Second
+	afterResume = 8 * time.Second
 )
 
 func main() {
