@@ -28,8 +28,16 @@ final class Peer {
             System.setProperty("dubbo.network.interface.ignored", String.join(",", ignored));
         }
         System.setProperty("dubbo.application.qos.enable", "false");
-        // Dubbo 3: log through java.util.logging (stderr) rather than a missing slf4j binding.
-        System.setProperty("dubbo.application.logger", "jdk");
+        if (org.apache.dubbo.common.Version.getVersion().startsWith("3")) {
+            // Dubbo 3: warnings through java.util.logging (stderr) rather than a missing slf4j
+            // binding; Dubbo 2.7 logs through log4j (log4j.properties).
+            System.setProperty("dubbo.application.logger", "jdk");
+            java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+            root.setLevel(java.util.logging.Level.WARNING);
+            for (java.util.logging.Handler h : root.getHandlers()) {
+                h.setLevel(java.util.logging.Level.WARNING);
+            }
+        }
         // Dubbo 3.2+ waits at least 60 s between reconnect attempts; tests cannot.
         System.setProperty("dubbo.application.least-reconnect-duration", "1000");
         System.setProperty("dubbo.application.register-mode", "interface");
