@@ -138,6 +138,8 @@ func (i *invoker) Health() cluster.Health {
 				h.Status = loadbalance.StatusOK
 			case "DRAINING", "FAILING":
 				h.Status = loadbalance.StatusFailing
+			case "DEGRADED":
+				h.Status = loadbalance.StatusDegraded
 			default:
 				h.Status = loadbalance.StatusDegraded
 			}

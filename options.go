@@ -113,6 +113,7 @@ type serverConfig struct {
 	address      string
 	callTimeout  time.Duration
 	shutdownWait time.Duration
+	health       func() string
 	host         string // host to register, when the listen address has none
 }
 
@@ -137,6 +138,16 @@ func WithShutdownWait(d time.Duration) ServerOption {
 // leaves only the caller's own timeout, which the method's context carries.
 func WithServerTimeout(d time.Duration) ServerOption {
 	return serverOption(func(c *serverConfig) { c.callTimeout = d })
+}
+
+// WithHealth makes the server report its application's health in the
+// answers to Pulse clients' heartbeats: "SERVING" (the default), "DEGRADED"
+// (serving, but something it depends on is slow or failing) or "FAILING".
+// Pulse clients weight a degraded provider down and a failing one further
+// before any call fails there; Java and dubbo-go peers see only the standard
+// heartbeat. f is called once per heartbeat answer and must be fast.
+func WithHealth(f func() string) ServerOption {
+	return serverOption(func(c *serverConfig) { c.health = f })
 }
 
 // WithRegisterHost sets the host written into registered provider URLs. The

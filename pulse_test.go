@@ -411,3 +411,34 @@ func TestGenericCallWithPOJOs(t *testing.T) {
 		t.Errorf("unknown service: %v", err)
 	}
 }
+
+// A provider's reported health reaches the client's view of its connection.
+func TestHealthReachesClient(t *testing.T) {
+	var status atomic.Value
+	status.Store("SERVING")
+	ts := startServer(t, func(s *pulse.Server) {
+		if err := s.Register("org.example.Which", versioned{"a"}); err != nil {
+			t.Fatal(err)
+		}
+	}, pulse.WithHealth(func() string { return status.Load().(string) }), pulse.WithHeartbeat(100*time.Millisecond))
+	cli := newClient(t, pulse.WithHeartbeat(100*time.Millisecond))
+	var stub struct{ Which func(context.Context) (string, error) }
+	if err := cli.Refer("org.example.Which", &stub, pulse.URL(ts.url)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stub.Which(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	status.Store("DEGRADED")
+	addr := strings.TrimPrefix(ts.url, "dubbo://")
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, c := range cli.Connections() {
+			if c.Addr == addr && c.Status == "DEGRADED" {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Errorf("the client never saw DEGRADED: %+v", cli.Connections())
+}

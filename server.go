@@ -12,6 +12,7 @@ import (
 	"github.com/pulse-rpc/pulse/exchange"
 	"github.com/pulse-rpc/pulse/internal/service"
 	"github.com/pulse-rpc/pulse/registry"
+	"github.com/pulse-rpc/pulse/serialization"
 )
 
 // Server exports Go services to Dubbo consumers (Java, dubbo-go, Node,
@@ -152,6 +153,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		exchange.WithHeartbeat(exchange.Heartbeat{Interval: s.cfg.heartbeat, Timeout: s.cfg.hbTimeout()}),
 		exchange.WithPayloadLimit(s.cfg.payloadLimit),
 		exchange.WithHandlerTimeout(s.cfg.callTimeout),
+		exchange.WithHeartbeatHandler(healthAnswer{status: s.cfg.health}),
 		exchange.WithLogger(s.cfg.logger))
 	if err != nil {
 		return fmt.Errorf("pulse: listen %s: %w", s.cfg.address, err)
@@ -236,6 +238,21 @@ func (s *Server) providerURLs(addr net.Addr) []registry.URL {
 		urls = append(urls, registry.NewProviderURL(host, port, e.iface, opts...))
 	}
 	return urls
+}
+
+// healthAnswer is what the server's answers to Pulse clients' heartbeats
+// carry: its load and status, the application's status (WithHealth) unless
+// the server is draining.
+type healthAnswer struct{ status func() string }
+
+func (h healthAnswer) HeartbeatAnswer(ser byte, load exchange.Health) []byte {
+	if serialization.ID(ser) != serialization.Hessian2 {
+		return nil
+	}
+	if h.status != nil && load.Status != "DRAINING" {
+		load.Status = h.status()
+	}
+	return exchange.EncodeHealth(load)
 }
 
 // localIP is the machine's first non-loopback IPv4 address, else 127.0.0.1.
