@@ -422,7 +422,9 @@ func TestHealthReachesClient(t *testing.T) {
 		}
 	}, pulse.WithHealth(func() string { return status.Load().(string) }), pulse.WithHeartbeat(100*time.Millisecond))
 	cli := newClient(t, pulse.WithHeartbeat(100*time.Millisecond))
-	var stub struct{ Which func(context.Context) (string, error) }
+	var stub struct {
+		Which func(context.Context) (string, error)
+	}
 	if err := cli.Refer("org.example.Which", &stub, pulse.URL(ts.url)); err != nil {
 		t.Fatal(err)
 	}
