@@ -2,6 +2,7 @@ package integration
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -52,44 +53,67 @@ func TestPulseConsumerToJavaProvider(t *testing.T) {
 	}
 }
 
-// TestHeartbeatJavaConsumerToPulseProvider: a Java consumer with a 1 s
-// heartbeat stays idle on its connection to a Pulse provider (1 s too) until
-// the proxy between them has seen at least three heartbeat exchanges and no
-// call; then calls on the same connection succeed.
+// TestHeartbeatJavaConsumerToPulseProvider: a Java consumer stays idle on its
+// connection to a Pulse provider (1 s heartbeat) until the proxy between them
+// has seen at least three answered heartbeats and no call; then calls
+// succeed. client-pings: the Java client's heartbeat is 1 s too, it pings.
+// server-pings: the Java client keeps 60 s, so the pings come from Pulse's
+// server and Java answers them.
 func TestHeartbeatJavaConsumerToPulseProvider(t *testing.T) {
 	_, addr := startPulseProvider(t, "none", time.Second, "pulse-hb")
 	for _, line := range javaLines {
 		t.Run(lineName(line), func(t *testing.T) {
-			px := startFrameProxy(t, addr)
-			c := startJavaConsumer(t, line, "--url", "dubbo://"+px.addr(), "--heartbeat", "1000", "--mode", "idle")
-			c.waitLine("idle", startTimeout)
-			base := px.snapshot()
-			start := time.Now()
-			eventually(t, 30*time.Second, "three heartbeat exchanges", func() bool {
-				return heartbeatExchanges(base, px.snapshot()) >= 3
-			})
-			idle := px.snapshot()
-			t.Logf("after %v idle: to server %+v, to client %+v", time.Since(start).Round(time.Millisecond),
-				delta(base[toServer], idle[toServer]), delta(base[toClient], idle[toClient]))
-			if d := delta(base[toServer], idle[toServer]); d.Requests != 0 {
-				t.Errorf("%d calls during the idle phase", d.Requests)
-			}
-			if odd := px.oddities(); len(odd) > 0 {
-				t.Errorf("unexpected frames:\n%s", strings.Join(odd, "\n"))
-			}
-			c.send("go")
-			expectLines(t, "java consumer", c.mustSucceed(runTimeout), javaConsumerChecks...)
+			t.Run("client-pings", func(t *testing.T) { idleJavaConsumer(t, line, addr, 1000, false) })
+			// The Java client keeps its 60 s default: the Pulse server pings it.
+			t.Run("server-pings", func(t *testing.T) { idleJavaConsumer(t, line, addr, 60000, true) })
 		})
 	}
+}
+
+// idleJavaConsumer runs a Java consumer (heartbeat hbMillis) through a frame
+// proxy to addr, idle until three answered heartbeats went by (sent by the
+// server if fromServer, else in either direction), then calls again.
+func idleJavaConsumer(t *testing.T, line, addr string, hbMillis int, fromServer bool) {
+	t.Helper()
+	px := startFrameProxy(t, addr)
+	c := startJavaConsumer(t, line, "--url", "dubbo://"+px.addr(), "--heartbeat", strconv.Itoa(hbMillis), "--mode", "idle")
+	c.waitLine("idle", startTimeout)
+	base := px.snapshot()
+	start := time.Now()
+	eventually(t, 30*time.Second, "three heartbeat exchanges", func() bool {
+		up, down := heartbeatsAnswered(base, px.snapshot())
+		if fromServer {
+			return down >= 3
+		}
+		return up+down >= 3
+	})
+	idle := px.snapshot()
+	t.Logf("after %v idle: to server %+v, to client %+v", time.Since(start).Round(time.Millisecond),
+		delta(base[toServer], idle[toServer]), delta(base[toClient], idle[toClient]))
+	if d := delta(base[toServer], idle[toServer]); d.Requests != 0 {
+		t.Errorf("%d calls during the idle phase", d.Requests)
+	}
+	if odd := px.oddities(); len(odd) > 0 {
+		t.Errorf("unexpected frames:\n%s", strings.Join(odd, "\n"))
+	}
+	c.send("go")
+	expectLines(t, "java consumer", c.mustSucceed(runTimeout), javaConsumerChecks...)
+}
+
+// heartbeatsAnswered counts heartbeats sent since base that were answered:
+// up from the client, down from the server.
+func heartbeatsAnswered(base, now [2]frameCounts) (up, down int) {
+	up = min(now[toServer].HeartbeatRequests-base[toServer].HeartbeatRequests,
+		now[toClient].HeartbeatResponses-base[toClient].HeartbeatResponses)
+	down = min(now[toClient].HeartbeatRequests-base[toClient].HeartbeatRequests,
+		now[toServer].HeartbeatResponses-base[toServer].HeartbeatResponses)
+	return up, down
 }
 
 // heartbeatExchanges counts heartbeats sent since base, in either direction,
 // that were answered.
 func heartbeatExchanges(base, now [2]frameCounts) int {
-	up := min(now[toServer].HeartbeatRequests-base[toServer].HeartbeatRequests,
-		now[toClient].HeartbeatResponses-base[toClient].HeartbeatResponses)
-	down := min(now[toClient].HeartbeatRequests-base[toClient].HeartbeatRequests,
-		now[toServer].HeartbeatResponses-base[toServer].HeartbeatResponses)
+	up, down := heartbeatsAnswered(base, now)
 	return up + down
 }
 
