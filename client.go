@@ -67,7 +67,7 @@ func NewClient(opts ...ClientOption) (*Client, error) {
 			return nil, err
 		}
 	}
-	pool := &conns{byAddr: map[string]*sharedConn{}, opts: []exchange.ClientOption{
+	pool := &conns{byAddr: map[string]*sharedConn{}, tick: cfg.heartbeat / 3, opts: []exchange.ClientOption{
 		exchange.WithHeartbeat(exchange.Heartbeat{Interval: cfg.heartbeat, Timeout: cfg.hbTimeout()}),
 		exchange.WithPayloadLimit(cfg.payloadLimit),
 		exchange.WithLogger(cfg.logger),

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pulse-rpc/pulse/cluster"
 	"github.com/pulse-rpc/pulse/cluster/loadbalance"
@@ -18,11 +19,16 @@ import (
 
 // conns shares one exchange.Client per provider address among every service
 // a Client refers, as Java Dubbo shares one connection per address.
+// Their heartbeat checks all run on one exchange.Scheduler (one ticker for
+// every provider connection of the Client), started with the first
+// connection and stopped by close.
 type conns struct {
 	opts []exchange.ClientOption
+	tick time.Duration // the scheduler's tick: a third of the heartbeat interval
 
 	mu     sync.Mutex
 	byAddr map[string]*sharedConn
+	sched  *exchange.Scheduler // nil until the first connection
 	closed bool
 }
 
@@ -42,7 +48,10 @@ func (c *conns) acquire(addr string) (*sharedConn, error) {
 		sc.refs++
 		return sc, nil
 	}
-	ex, err := exchange.NewClient(addr, c.opts...)
+	if c.sched == nil {
+		c.sched = exchange.NewScheduler(c.tick)
+	}
+	ex, err := exchange.NewClient(addr, append(c.opts[:len(c.opts):len(c.opts)], exchange.WithScheduler(c.sched))...)
 	if err != nil {
 		return nil, err
 	}
@@ -83,10 +92,23 @@ func (c *conns) close() {
 	c.closed = true
 	all := c.byAddr
 	c.byAddr = map[string]*sharedConn{}
+	sched := c.sched
 	c.mu.Unlock()
 	for _, sc := range all {
 		sc.ex.Close()
 	}
+	if sched != nil {
+		// After the connections: a Scheduler is closed after its users.
+		sched.Close()
+	}
+}
+
+// scheduler returns the heartbeat scheduler shared by the connections (nil
+// before the first one).
+func (c *conns) scheduler() *exchange.Scheduler {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sched
 }
 
 // invoker adapts a shared exchange connection to cluster.Invoker for one
