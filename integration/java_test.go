@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -211,4 +212,10 @@ func gracefulUnderLoad(t *testing.T, a, c *proc) {
 		}
 	}
 	expectLines(t, "java consumer", out, "fail=0", "ok")
+	for _, l := range out {
+		var ok, failed, slowest int
+		if _, err := fmt.Sscanf(l, "load ok=%d fail=%d slowest_ok_ms=%d", &ok, &failed, &slowest); err == nil && slowest >= 3000 {
+			strictf(t, "a call took %d ms: the consumer waited out a timeout before failing over", slowest)
+		}
+	}
 }

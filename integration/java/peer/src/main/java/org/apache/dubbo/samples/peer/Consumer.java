@@ -156,14 +156,17 @@ public final class Consumer {
         AtomicLong failCount = new AtomicLong();
         ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
         ConcurrentHashMap<String, AtomicLong> servedBy = new ConcurrentHashMap<>();
+        AtomicLong maxNanos = new AtomicLong();
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         List<Thread> workers = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
             final String name = "load-" + i;
             Thread t = new Thread(() -> {
                 while (System.nanoTime() < deadline) {
+                    long t0 = System.nanoTime();
                     try {
                         String hi = greetings.sayHi(name);
+                        maxNanos.accumulateAndGet(System.nanoTime() - t0, Math::max);
                         if (("hi, " + name).equals(hi)) {
                             okCount.incrementAndGet();
                             String by = RpcContext.getServerContext().getAttachment("served-by");
@@ -197,7 +200,8 @@ public final class Consumer {
             Peer.say("failure: " + f);
         }
         Peer.say("served " + new TreeMap<>(servedBy));
-        Peer.say("load ok=" + okCount.get() + " fail=" + failCount.get());
+        Peer.say("load ok=" + okCount.get() + " fail=" + failCount.get() + " slowest_ok_ms="
+                + maxNanos.get() / 1_000_000);
         return failCount.get() == 0 && okCount.get() > 0;
     }
 
