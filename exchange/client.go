@@ -71,7 +71,7 @@ type Client struct {
 
 	ctx    context.Context // ends dials in progress on Close
 	cancel context.CancelFunc
-	wg     sync.WaitGroup // dial attempts in progress or scheduled
+	wg     sync.WaitGroup // dial attempts in progress or scheduled, connections until their OnClose has run
 
 	mu      sync.Mutex
 	state   State
@@ -346,7 +346,6 @@ func (c *Client) Close() error {
 	c.closed = true
 	c.mu.Unlock()
 	c.cancel()
-	var conns []*clientConn
 	for _, s := range c.slots {
 		s.mu.Lock()
 		if s.timer != nil && s.timer.Stop() {
@@ -355,16 +354,14 @@ func (c *Client) Close() error {
 		s.timer = nil
 		s.mu.Unlock()
 	}
-	c.wg.Wait() // no dial in progress: no new connection appears after this
+	// A dial that stores its connection did so under s.mu before the loop
+	// above took it; a later one sees the cancel and closes its own.
 	for _, s := range c.slots {
 		if cc := s.cur.Load(); cc != nil {
-			conns = append(conns, cc)
 			cc.conn.Close()
 		}
 	}
-	for _, cc := range conns {
-		<-cc.conn.Done()
-	}
+	c.wg.Wait() // every dial attempt, and every connection's OnClose
 	if c.ownSch {
 		c.sched.Close()
 	}
@@ -390,9 +387,11 @@ func (s *slot) dial() {
 	}
 	cc := &clientConn{slot: s}
 	ctx, cancel := context.WithTimeout(c.ctx, c.o.dialTimeout)
+	c.wg.Add(1) // for the connection: its OnClose, which may run before dial returns, is Done
 	conn, err := c.dial(ctx, c.addr, cc.frameLen, cc)
 	cancel()
 	if err != nil {
+		c.wg.Done()
 		c.log.Debug("exchange: dial failed", "err", err)
 		s.mu.Lock()
 		s.retryLocked()
@@ -407,9 +406,8 @@ func (s *slot) dial() {
 			s.retryLocked()
 		}
 		s.mu.Unlock()
-		if closing { // the Client is closing and waits for this goroutine
+		if closing { // the Client is closing: its wg waits for OnClose
 			conn.Close()
-			<-conn.Done()
 		}
 		return
 	}

@@ -228,6 +228,7 @@ func (cc *clientConn) OnClose(c transport.Conn) {
 		call.done <- callResult{err: &StatusError{Status: StatusChannelInactive,
 			Message: "connection to " + cc.slot.c.addr + " closed, request " + itoa(id) + " failed without waiting for its timeout"}}
 	}
+	cc.slot.c.wg.Done() // added by the dial that opened it
 }
 
 func itoa(n int64) string {

@@ -952,3 +952,34 @@ func TestPulseHeartbeatMarker(t *testing.T) {
 		}
 	}
 }
+
+// TestClientCloseWaitsForConnections: when Close returns, every connection
+// has run OnClose: it left the (shared) ticker and failed its calls.
+func TestClientCloseWaitsForConnections(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	s := startServer(t, HandlerFunc(func(ctx context.Context, req *Request) *Response {
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return &Response{Status: StatusOK}
+	}))
+	sch := NewScheduler(time.Second)
+	defer sch.Close()
+	c := startClient(t, s.Addr().String(), WithConnections(3), WithScheduler(sch))
+	waitFor(t, 5*time.Second, "three connections on the ticker", func() bool { return sch.len() == 3 })
+	errc := make(chan error, 1)
+	go func() {
+		_, err := call(c, 30*time.Second, "x")
+		errc <- err
+	}()
+	waitFor(t, 5*time.Second, "the call in flight", func() bool { return s.inflight.Load() == 1 })
+	c.Close()
+	if n := sch.len(); n != 0 {
+		t.Errorf("%d connections still on the ticker after Close", n)
+	}
+	if err := <-errc; !errors.Is(err, ErrConnectionLost) {
+		t.Errorf("call in flight at Close: %v, want ErrConnectionLost", err)
+	}
+}
