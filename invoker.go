@@ -114,12 +114,13 @@ func (c *conns) scheduler() *exchange.Scheduler {
 // invoker adapts a shared exchange connection to cluster.Invoker for one
 // provider URL.
 type invoker struct {
-	url   registry.URL
-	sc    *sharedConn
-	ex    *exchange.Client
-	pool  *conns
-	limit int
-	once  sync.Once
+	url    registry.URL
+	sc     *sharedConn
+	ex     *exchange.Client
+	pool   *conns
+	limit  int
+	once   sync.Once
+	closed atomic.Bool // set by Close: a stale picker must not choose it
 }
 
 func (p *conns) dial(u registry.URL, limit int) (cluster.Invoker, error) {
@@ -141,7 +142,9 @@ func (i *invoker) state() exchange.State {
 	return st
 }
 
-func (i *invoker) Available() bool { return i.state() == exchange.StateReady }
+// Available is false once the invoker is closed, whatever its shared
+// connection's state (other invokers may still use that connection).
+func (i *invoker) Available() bool { return !i.closed.Load() && i.state() == exchange.StateReady }
 
 // Health reports the heartbeat view of the connection: the round trip of
 // its latest heartbeat and, from a Pulse provider, the status it reports.
@@ -171,12 +174,18 @@ func (i *invoker) Health() cluster.Health {
 }
 
 func (i *invoker) Close() error {
+	i.closed.Store(true)
 	i.once.Do(func() { i.pool.release(i.url.Address()) })
 	return nil
 }
 
 // Invoke encodes the invocation, sends it and decodes the result.
 func (i *invoker) Invoke(ctx context.Context, inv *dubbo.Invocation) (*dubbo.Result, error) {
+	if i.closed.Load() {
+		// Picked from a stale view of the directory: go elsewhere.
+		return nil, &Error{Code: CodeConnectionLost, Service: inv.Path, Method: inv.Method,
+			Message: "provider " + i.url.Address() + " removed", cause: errors.Join(exchange.ErrClosed, cluster.ErrUnavailable)}
+	}
 	body, err := dubbo.EncodeRequest(nil, inv)
 	if err != nil {
 		return nil, &Error{Code: CodeUnknown, Service: inv.Path, Method: inv.Method, Message: err.Error(), cause: err}
