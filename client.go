@@ -305,8 +305,12 @@ func (r *reference) strategy(cc callConfig) (cluster.Strategy, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := cluster.New(r.dir, cluster.WithStrategy(cc.cluster), cluster.WithBalancer(lb),
-		cluster.WithRetries(cc.retries), cluster.WithIdempotent(cc.idempotent), cluster.WithLogger(r.log))
+	opts := []cluster.Option{cluster.WithStrategy(cc.cluster), cluster.WithBalancer(lb),
+		cluster.WithIdempotent(cc.idempotent), cluster.WithLogger(r.log)}
+	if n, ok := cc.clusterRetries(); ok {
+		opts = append(opts, cluster.WithRetries(n))
+	}
+	s, err := cluster.New(r.dir, opts...)
 	if err != nil {
 		return nil, err
 	}

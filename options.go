@@ -3,6 +3,8 @@ package pulse
 import (
 	"log/slog"
 	"time"
+
+	"github.com/pulse-rpc/pulse/cluster"
 )
 
 // Defaults, as Java Dubbo has them.
@@ -279,6 +281,16 @@ func (c callConfig) merge(over callConfig) callConfig {
 	return c
 }
 
+// clusterRetries is the retries to give the cluster strategy, if any: the
+// user's, or Pulse's default (2, failover's); failback keeps its own Java
+// default (3 background retries) unless the user set retries.
+func (c callConfig) clusterRetries() (int, bool) {
+	if !c.retriesSet && c.cluster == cluster.Failback {
+		return 0, false
+	}
+	return c.retries, true
+}
+
 // CallOption configures calls: for a whole service (given to Refer or
 // Invoke) or for one method (inside Method).
 type CallOption interface {
@@ -298,7 +310,8 @@ func Timeout(d time.Duration) CallOption {
 }
 
 // Retries sets how many other providers a failed call is retried on
-// (default 2, failover only; 0 disables).
+// (default 2; 0 disables). With Cluster("failback") it is the number of
+// background retries (default 3, as Java).
 func Retries(n int) CallOption {
 	return callOption(func(c *callConfig) { c.retries, c.retriesSet = n, true })
 }

@@ -228,3 +228,28 @@ func TestStatusErrorMapping(t *testing.T) {
 		}
 	}
 }
+
+func TestClusterRetriesDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		opts   []ServiceOption
+		n      int
+		passed bool
+	}{
+		{"failover default", nil, DefaultRetries, true},
+		{"failover set", []ServiceOption{Retries(0)}, 0, true},
+		{"failback keeps Java's default", []ServiceOption{Cluster("failback")}, 0, false},
+		{"failback set", []ServiceOption{Cluster("failback"), Retries(5)}, 5, true},
+		{"failback set to Pulse's default", []ServiceOption{Cluster("failback"), Retries(2)}, 2, true},
+		{"failback by method", []ServiceOption{Method("m", Cluster("failback"))}, 0, false},
+		{"failback by method with retries", []ServiceOption{Cluster("failback"), Method("m", Retries(1))}, 1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := newServiceConfig(nil, tc.opts)
+			n, passed := cfg.callFor("m").clusterRetries()
+			if n != tc.n || passed != tc.passed {
+				t.Errorf("clusterRetries() = %d, %v; want %d, %v", n, passed, tc.n, tc.passed)
+			}
+		})
+	}
+}
