@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -46,8 +48,18 @@ func (f *failback) Invoke(ctx context.Context, inv *dubbo.Invocation) (*dubbo.Re
 	}
 	f.cfg.log.Warn("cluster: failback call failed, will retry in background",
 		"service", inv.Path, "method", inv.Method, "err", err)
-	f.enqueue(&retryTask{ctx: context.WithoutCancel(ctx), inv: *inv, due: time.Now().Add(f.cfg.fbInterval)})
+	f.enqueue(&retryTask{ctx: context.WithoutCancel(ctx), inv: detach(inv), due: time.Now().Add(f.cfg.fbInterval)})
 	return &dubbo.Result{}, nil
+}
+
+// detach copies inv for a retry that outlives Invoke: the caller may reuse
+// its argument slice and attachment map once Invoke has returned.
+func detach(inv *dubbo.Invocation) dubbo.Invocation {
+	c := *inv
+	c.ParameterTypes = slices.Clone(inv.ParameterTypes)
+	c.Arguments = slices.Clone(inv.Arguments)
+	c.Attachments = maps.Clone(inv.Attachments)
+	return c
 }
 
 func (f *failback) enqueue(t *retryTask) {

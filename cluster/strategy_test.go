@@ -509,3 +509,34 @@ func TestURLWeightsHonoured(t *testing.T) {
 		})
 	}
 }
+
+// TestFailbackRetriesWhatWasCalled: the caller may reuse its invocation
+// once Invoke returned; the background retry sends what was called.
+func TestFailbackRetriesWhatWasCalled(t *testing.T) {
+	var failed atomic.Bool
+	got := make(chan string, 1)
+	s, _ := setup(t, 1, func(_ int, f *fakeInvoker) {
+		f.answer = func(_ context.Context, inv *dubbo.Invocation) (*dubbo.Result, error) {
+			if failed.CompareAndSwap(false, true) {
+				return nil, ErrUnavailable
+			}
+			got <- fmt.Sprint(inv.Arguments[0], " ", inv.Attachments["k"])
+			return &dubbo.Result{}, nil
+		}
+	}, WithStrategy(Failback), WithFailback(50*time.Millisecond, 10))
+	defer s.Close()
+	inv := &dubbo.Invocation{Path: "org.example.Greeter", Method: "sayHi",
+		Arguments: []any{"first"}, Attachments: map[string]any{"k": "first"}}
+	if _, err := s.Invoke(t.Context(), inv); err != nil {
+		t.Fatal(err)
+	}
+	inv.Arguments[0], inv.Attachments["k"] = "reused", "reused"
+	select {
+	case g := <-got:
+		if g != "first first" {
+			t.Fatalf("retry sent %q, want the original call", g)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no background retry")
+	}
+}
