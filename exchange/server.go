@@ -17,6 +17,8 @@ import (
 // listener is what the Server needs of a transport listener.
 type listener interface {
 	Addr() net.Addr
+	// Close stops accepting, closes every connection and returns once each
+	// has run OnClose.
 	Close() error
 }
 
@@ -42,9 +44,10 @@ type Server struct {
 
 	conns    sync.Map // transport.Conn -> *serverConn
 	nconns   atomic.Int64
-	inflight atomic.Int64
-	pings    atomic.Int64 // heartbeats sent
-	answered atomic.Int64 // heartbeats answered
+	inflight atomic.Int64   // calls being handled, reported in health
+	handlers sync.WaitGroup // calls being handled, for Close
+	pings    atomic.Int64   // heartbeats sent
+	answered atomic.Int64   // heartbeats answered
 	draining atomic.Bool
 	closed   atomic.Bool
 }
@@ -239,7 +242,7 @@ func (s *Server) request(c transport.Conn, h *Header, body []byte) {
 		}
 		return
 	}
-
+	s.handlers.Add(1) // before Close's Wait: Close waits for the read goroutines first
 	if s.o.inline {
 		// On the read goroutine: the frame stays valid until the handler
 		// returns, and the transport sends the answers of one read batch in
@@ -253,6 +256,7 @@ func (s *Server) request(c transport.Conn, h *Header, body []byte) {
 
 // serve runs the handler and writes its answer.
 func (s *Server) serve(sc *serverConn, req *Request) {
+	defer s.handlers.Done()
 	defer s.inflight.Add(-1)
 	ctx := sc.ctx
 	var answered atomic.Bool
@@ -386,23 +390,13 @@ func (s *Server) Close() error {
 	}
 	s.draining.Store(true)
 	s.cancel() // first: an inline handler waiting on its context holds up its connection's close
+	// The listener closes every connection and waits for their OnClose.
 	err := s.ln.Close()
-	var conns []transport.Conn
-	s.conns.Range(func(k, _ any) bool {
-		c := k.(transport.Conn)
-		conns = append(conns, c)
-		c.Close()
-		return true
-	})
-	for _, c := range conns {
-		<-c.Done()
-	}
 	if s.ownSch {
 		s.sched.Close()
 	}
-	// Handlers see their context end; wait for them to return.
-	for s.inflight.Load() > 0 {
-		time.Sleep(time.Millisecond)
-	}
+	// Handlers see their context end; wait for them to return. No call
+	// starts any more: the listener's Close waited for every read goroutine.
+	s.handlers.Wait()
 	return err
 }
