@@ -120,64 +120,58 @@ func (d *Directory) Set(urls []*registry.URL) error {
 			want[Key(u)] = u
 		}
 	}
-	d.wmu.Lock()
-	if d.closed {
-		d.wmu.Unlock()
-		return ErrClosed
-	}
-	var gone []Invoker
-	kept := d.entries[:0:0]
-	for _, e := range d.entries {
-		if _, ok := want[e.key]; ok {
-			kept = append(kept, e)
-		} else {
-			gone = append(gone, e.inv)
+	return d.change(func() (gone []Invoker) {
+		kept := d.entries[:0:0]
+		for _, e := range d.entries {
+			if _, ok := want[e.key]; ok {
+				kept = append(kept, e)
+			} else {
+				gone = append(gone, e.inv)
+			}
 		}
-	}
-	d.entries = kept
-	for _, u := range want {
-		d.upsert(u)
-	}
-	d.publish()
-	d.wmu.Unlock()
-	d.closeAll(gone)
-	return nil
+		d.entries = kept
+		for _, u := range want {
+			d.upsert(u)
+		}
+		return gone
+	})
 }
 
 // Add adds providers, or updates the parameters of known ones.
 func (d *Directory) Add(urls ...*registry.URL) error {
-	d.wmu.Lock()
-	if d.closed {
-		d.wmu.Unlock()
-		return ErrClosed
-	}
-	var gone []Invoker
-	for _, u := range urls {
-		if usable(u) {
-			d.upsert(u)
-		} else if inv := d.remove(Key(u)); inv != nil {
-			gone = append(gone, inv)
+	return d.change(func() (gone []Invoker) {
+		for _, u := range urls {
+			if usable(u) {
+				d.upsert(u)
+			} else if inv := d.remove(Key(u)); inv != nil {
+				gone = append(gone, inv)
+			}
 		}
-	}
-	d.publish()
-	d.wmu.Unlock()
-	d.closeAll(gone)
-	return nil
+		return gone
+	})
 }
 
 // Remove removes providers by address and Closes their invokers.
 func (d *Directory) Remove(urls ...*registry.URL) error {
+	return d.change(func() (gone []Invoker) {
+		for _, u := range urls {
+			if inv := d.remove(Key(u)); inv != nil {
+				gone = append(gone, inv)
+			}
+		}
+		return gone
+	})
+}
+
+// change runs edit on the entries under the write lock, publishes the new
+// snapshot and then, outside the lock, closes the invokers edit dropped.
+func (d *Directory) change(edit func() []Invoker) error {
 	d.wmu.Lock()
 	if d.closed {
 		d.wmu.Unlock()
 		return ErrClosed
 	}
-	var gone []Invoker
-	for _, u := range urls {
-		if inv := d.remove(Key(u)); inv != nil {
-			gone = append(gone, inv)
-		}
-	}
+	gone := edit()
 	d.publish()
 	d.wmu.Unlock()
 	d.closeAll(gone)
