@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -226,30 +227,7 @@ func (cc *clientConn) OnClose(c transport.Conn) {
 	cc.slot.lost(cc) // the Client's state is current before any caller hears of the loss
 	for id, call := range pending {
 		call.done <- callResult{err: &StatusError{Status: StatusChannelInactive,
-			Message: "connection to " + cc.slot.c.addr + " closed, request " + itoa(id) + " failed without waiting for its timeout"}}
+			Message: "connection to " + cc.slot.c.addr + " closed, request " + strconv.FormatInt(id, 10) + " failed without waiting for its timeout"}}
 	}
 	cc.slot.c.wg.Done() // added by the dial that opened it
-}
-
-func itoa(n int64) string {
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	u := uint64(n)
-	if neg {
-		u = uint64(-n)
-	}
-	for {
-		i--
-		b[i] = byte('0' + u%10)
-		u /= 10
-		if u == 0 {
-			break
-		}
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }
