@@ -2,7 +2,6 @@ package exchange
 
 import (
 	"errors"
-	"fmt"
 )
 
 // Sentinel errors of the exchange, matched with errors.Is.
@@ -31,10 +30,14 @@ type StatusError struct {
 }
 
 func (e *StatusError) Error() string {
-	if e.Message == "" {
-		return "exchange: " + e.Status.String()
+	msg := "exchange: " + e.Status.String()
+	if e.Message != "" {
+		msg += ": " + e.Message
 	}
-	return fmt.Sprintf("exchange: %s: %s", e.Status, e.Message)
+	if e.cause != nil { // "write failed" says little without the socket's error
+		msg += ": " + e.cause.Error()
+	}
+	return msg
 }
 
 // Unwrap returns the cause (a context error, a transport error) if any.

@@ -983,3 +983,19 @@ func TestClientCloseWaitsForConnections(t *testing.T) {
 		t.Errorf("call in flight at Close: %v, want ErrConnectionLost", err)
 	}
 }
+
+func TestStatusErrorText(t *testing.T) {
+	for _, tc := range []struct {
+		err  *StatusError
+		want string
+	}{
+		{&StatusError{Status: StatusServiceError}, "exchange: SERVICE_ERROR"},
+		{&StatusError{Status: StatusServiceError, Message: "boom"}, "exchange: SERVICE_ERROR: boom"},
+		{&StatusError{Status: StatusChannelInactive, Message: "write failed", cause: io.ErrClosedPipe},
+			"exchange: CHANNEL_INACTIVE: write failed: io: read/write on closed pipe"},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("Error() = %q, want %q", got, tc.want)
+		}
+	}
+}
