@@ -30,7 +30,7 @@
 // A Server answers heartbeats itself (byte for byte as Java: da bb 22 14
 // <id> 00 00 00 01 4e, the request's serialization id), ignores one-way
 // events, and runs every call request on its own goroutine through the
-// Handler. A broken frame whose header was readable is answered with
+// Handler. A broken two-way request whose header was readable is answered with
 // BAD_REQUEST before the connection closes. Shutdown sends READONLY to every
 // client, answers new calls with SERVER_ERROR so that clients fail over,
 // waits for calls in flight (bounded by its context) and closes.

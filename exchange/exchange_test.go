@@ -483,6 +483,8 @@ func TestBadFrameAnswersBadRequest(t *testing.T) {
 		{"over payload", NewHeader(FlagRequest|FlagTwoWay|hessian2, 0, 7, 1025), true},
 		{"negative length", NewHeader(FlagRequest|FlagTwoWay|hessian2, 0, 7, -1), true},
 		{"bad magic", func() Header { h := NewHeader(FlagRequest|FlagTwoWay|hessian2, 0, 7, 1); h[0] = 0; return h }(), false},
+		{"one-way request over payload", NewHeader(FlagRequest|hessian2, 0, 7, 1025), false},
+		{"response over payload", NewHeader(hessian2, StatusOK, 7, 1025), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -499,7 +501,7 @@ func TestBadFrameAnswersBadRequest(t *testing.T) {
 			}
 			if !tt.answer {
 				if len(b) != 0 {
-					t.Fatalf("answer to a bad magic: %x", b)
+					t.Fatalf("answered %x, want no answer", b)
 				}
 				return
 			}

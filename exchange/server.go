@@ -159,11 +159,14 @@ func (s *Server) OnClose(c transport.Conn) {
 	sc.cancel()
 }
 
-// OnError answers BAD_REQUEST when the broken frame's header was readable,
-// before the transport closes the connection.
+// OnError answers BAD_REQUEST when the broken frame's header was readable
+// and was a two-way request, before the transport closes the connection.
+// Nothing waits for an answer to a one-way request, and an answer to a
+// broken response (the client's heartbeat answer) would carry an id of the
+// server's own numbering, which may also be one of the client's calls.
 func (s *Server) OnError(c transport.Conn, err error) {
 	var fe *FrameError
-	if errors.As(err, &fe) && fe.Reason != ReasonBadMagic {
+	if errors.As(err, &fe) && fe.Reason != ReasonBadMagic && fe.Header.IsRequest() && fe.Header.IsTwoWay() {
 		ser := fe.Header.SerializationID()
 		if ser == 0 {
 			ser = serializationHessian2
