@@ -72,7 +72,12 @@ func buildSample(dir, name string) {
 		return
 	}
 	out := filepath.Join(dir, name)
-	cmd := exec.Command("go", "build", "-o", out, "./samples/"+name)
+	args := []string{"build", "-o", out}
+	if os.Getenv("PULSE_SAMPLES_RACE") == "1" {
+		// Opt-in: the samples under the race detector, against real peers.
+		args = append(args, "-race")
+	}
+	cmd := exec.Command("go", append(args, "./samples/"+name)...)
 	cmd.Dir = mainDir
 	if b, err := cmd.CombinedOutput(); err != nil {
 		sampleErr[name] = fmt.Errorf("go build ./samples/%s: %v\n%s", name, err, b)
@@ -175,6 +180,12 @@ func startProc(t *testing.T, name string, dir string, env []string, argv ...stri
 	go p.read(stdout)
 	t.Cleanup(func() {
 		p.kill()
+		p.mu.Lock()
+		raced := strings.Contains(p.stderr.String(), "WARNING: DATA RACE")
+		p.mu.Unlock()
+		if raced {
+			t.Errorf("%s reported a data race", name)
+		}
 		if t.Failed() || os.Getenv("PULSE_PEER_LOGS") == "1" {
 			p.mu.Lock()
 			t.Logf("--- %s stdout:\n%s\n--- %s stderr (tail):\n%s", name, strings.Join(p.lines, "\n"), name, tail(p.stderr.String(), 16000))
