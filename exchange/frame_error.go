@@ -45,8 +45,8 @@ func (r Reason) String() string {
 }
 
 // FrameError is a frame that breaks the protocol. The connection that carried
-// it cannot be trusted to stay in sync and is closed; where the header was
-// readable, the peer is first answered with BAD_REQUEST or BAD_RESPONSE.
+// it cannot be trusted to stay in sync and is closed; a Server first answers
+// a two-way request whose header was readable with BAD_REQUEST.
 type FrameError struct {
 	Reason Reason
 	Header Header // the 16 bytes as read
