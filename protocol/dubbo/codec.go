@@ -66,7 +66,9 @@ func applyOptions(c decodeConfig, opts []DecodeOption) decodeConfig {
 // method, parameter descriptor, arguments, attachments. An empty
 // DubboVersion is written as DefaultDubboVersion. When ParameterTypes is nil
 // the descriptors are derived from the arguments (Descriptor); JavaType
-// arguments are written as their Value. Attachments go out as given.
+// arguments are written as their Value. A []string or []any argument of a
+// String[] or Object[] parameter (the generic $invoke's) is written as
+// Java's typed list "[string" or "[object". Attachments go out as given.
 func EncodeRequest(dst []byte, inv *Invocation) ([]byte, error) {
 	if inv == nil {
 		return dst, &EncodeError{Part: "invocation", Err: errors.New("nil invocation")}
@@ -98,6 +100,12 @@ func EncodeRequest(dst []byte, inv *Invocation) ([]byte, error) {
 		e.EncodeString(types[0])
 	default:
 		e.EncodeString(strings.Join(types, ""))
+	}
+	if hasJavaArray(types, inv.Arguments) {
+		// Only strings so far: e.Bytes() is the body, written in place.
+		args := hessian2.NewEncoder(nil)
+		defer args.Release()
+		return encodeArgsWithArrays(e.Bytes(), args, types, inv.Arguments, inv.Attachments)
 	}
 	for i, a := range inv.Arguments {
 		if err := e.Encode(argValue(types[i], a)); err != nil {
