@@ -23,7 +23,8 @@ fi
 
 echo "== setup: Java Dubbo peers"
 for line in dubbo3 dubbo27; do
-	(cd java/peer && mvn -B -q -Dstyle.color=never -P "$line" package dependency:build-classpath)
+	# (Maven 3.8 prints colour resets even in batch mode: strip them.)
+	(cd java/peer && mvn -B -q -P "$line" package dependency:build-classpath 2>&1 | sed 's/\x1b\[[0-9;]*m//g')
 	test -s "java/peer/target/$line/classpath.txt"
 done
 
