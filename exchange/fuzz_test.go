@@ -75,17 +75,25 @@ func FuzzClientInput(f *testing.F) {
 			return cur != nil && cur != old && State(cur.state.Load()) == StateReady
 		})
 		calls := p.Count(func(f dubbotest.Frame) bool { return !f.IsEvent() })
+		// The call's deadline is long enough to be written on a loaded
+		// machine (a 20 ms one could expire before the write, and the call
+		// was then never written); it is cut 20 ms after the input arrives.
+		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer ccancel()
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			cctx, ccancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-			defer ccancel()
 			c.Call(cctx, &Request{Serialization: hessian2, Body: []byte("x")})
 		}()
-		waitFor(t, 2*time.Second, "call written", func() bool {
+		waitFor(t, 5*time.Second, "call written", func() bool {
 			return p.Count(func(f dubbotest.Frame) bool { return !f.IsEvent() }) > calls
 		})
 		p.Broadcast(in)
+		select {
+		case <-done:
+		case <-time.After(20 * time.Millisecond):
+			ccancel()
+		}
 		select {
 		case <-done:
 		case <-time.After(5 * time.Second):
