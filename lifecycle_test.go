@@ -3,7 +3,10 @@ package pulse_test
 import (
 	"context"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -86,4 +89,91 @@ func TestOneHeartbeatTickerPerClient(t *testing.T) {
 	})
 	cli.Close()
 	eventually(t, "the ticker stopped by Close", func() bool { return schedulers() == base })
+}
+
+type worker struct{ name string }
+
+func (w worker) Work(ctx context.Context, ms int32) (string, error) {
+	if ms > 0 {
+		select {
+		case <-time.After(time.Duration(ms) * time.Millisecond):
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	}
+	return w.name, nil
+}
+
+// TestGracefulShutdownUnderLoad: many callers keep calling two providers
+// while one shuts down gracefully. Calls that reach it after its READONLY are
+// answered "not executed" and retried on the other; it closes only once
+// nothing more arrives. No call fails, and the callers (not idempotent: a
+// call that may have run is never retried) do not notice.
+func TestGracefulShutdownUnderLoad(t *testing.T) {
+	for round := range 3 {
+		t.Run(strconv.Itoa(round), func(t *testing.T) { shutdownUnderLoad(t) })
+	}
+}
+
+func shutdownUnderLoad(t *testing.T) {
+	const iface = "org.example.Worker"
+	reg := func(name string) func(*pulse.Server) {
+		return func(s *pulse.Server) {
+			if err := s.Register(iface, worker{name}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	a := startServer(t, reg("a"))
+	b := startServer(t, reg("b"))
+	cli := newClient(t)
+	var stub struct {
+		Work func(ctx context.Context, ms int32) (string, error)
+	}
+	if err := cli.Refer(iface, &stub, pulse.URL(a.url, b.url), pulse.Timeout(10*time.Second),
+		pulse.LoadBalance("roundrobin")); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		calls, failed, fromA, fromB atomic.Int64
+		firstErr                    atomic.Value
+		stop                        = make(chan struct{})
+		wg                          sync.WaitGroup
+	)
+	for i := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				who, err := stub.Work(context.Background(), int32(i%3)) // some calls in flight at the provider
+				calls.Add(1)
+				switch {
+				case err != nil:
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err)
+				case who == "a":
+					fromA.Add(1)
+				case who == "b":
+					fromB.Add(1)
+				}
+			}
+		}()
+	}
+	eventually(t, "calls answered by both providers", func() bool { return fromA.Load() > 50 && fromB.Load() > 50 })
+	if err := a.stop(); err != nil {
+		t.Errorf("graceful shutdown of a: %v", err)
+	}
+	after := calls.Load()
+	eventually(t, "500 more calls after a stopped", func() bool { return calls.Load() > after+500 })
+	close(stop)
+	wg.Wait()
+	if n := failed.Load(); n > 0 {
+		t.Fatalf("%d of %d calls failed while a provider shut down gracefully; first: %v", n, calls.Load(), firstErr.Load())
+	}
+	t.Logf("%d calls, %d by a, %d by b, none failed", calls.Load(), fromA.Load(), fromB.Load())
 }

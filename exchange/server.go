@@ -50,7 +50,22 @@ type Server struct {
 	answered atomic.Int64   // heartbeats answered
 	draining atomic.Bool
 	closed   atomic.Bool
+	// lastSeen is when a frame last arrived or a READONLY was last written
+	// while draining (unix ns): Shutdown closes only after a quiet period.
+	lastSeen atomic.Int64
 }
+
+// ShutdownQuiet is how long Shutdown waits, once nothing is in flight, for
+// frames still on their way from clients that wrote them before they read
+// READONLY: it closes only after this long with no frame received (and
+// within its ctx). Such late calls are answered StatusServerError with
+// ShuttingDownMessage, never run; closing under them would lose them.
+const ShutdownQuiet = 250 * time.Millisecond
+
+// ShuttingDownMessage is the message of the StatusServerError answer a
+// draining Server gives to a call that arrives after its READONLY. The call
+// was not run: the client may send it to another provider.
+const ShuttingDownMessage = "server is shutting down: call another provider"
 
 // Listen starts a Server on addr ("127.0.0.1:0" picks a port).
 func Listen(addr string, h Handler, opts ...ServerOption) (*Server, error) {
@@ -182,6 +197,9 @@ func (s *Server) OnError(c transport.Conn, err error) {
 
 // OnFrame dispatches one frame.
 func (s *Server) OnFrame(c transport.Conn, frame []byte) {
+	if s.draining.Load() {
+		s.lastSeen.Store(time.Now().UnixNano())
+	}
 	h := (*Header)(frame)
 	body := frame[HeaderLen:]
 	ser := h.SerializationID()
@@ -241,7 +259,7 @@ func (s *Server) request(c transport.Conn, h *Header, body []byte) {
 	if s.draining.Load() {
 		s.inflight.Add(-1)
 		if h.IsTwoWay() {
-			sc.w.write(errorResponse(ser, h.ID(), StatusServerError, "server is shutting down: call another provider"))
+			sc.w.write(errorResponse(ser, h.ID(), StatusServerError, ShuttingDownMessage))
 		}
 		return
 	}
@@ -351,14 +369,16 @@ func (sc *serverConn) check(now time.Time) {
 }
 
 // Shutdown stops the Server gracefully: it sends READONLY to every client,
-// answers new calls with an error status so that clients go to another
-// provider, waits until the READONLY events are written and the calls in
-// flight are done, or ctx ends, then closes everything. It returns ctx's
-// error if the wait ran out.
+// answers new calls with StatusServerError and ShuttingDownMessage (not run:
+// clients go to another provider), waits until the READONLY events are
+// written, the calls in flight are done and no frame has arrived for
+// ShutdownQuiet (calls clients wrote before they read READONLY), or ctx
+// ends, then closes everything. It returns ctx's error if the wait ran out.
 func (s *Server) Shutdown(ctx context.Context) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
+	s.lastSeen.Store(time.Now().UnixNano())
 	s.draining.Store(true) // new connections get READONLY in OnOpen
 	var unsent atomic.Int64
 	s.conns.Range(func(_, v any) bool {
@@ -367,16 +387,25 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		go func() {
 			defer unsent.Add(-1)
 			v.(*serverConn).w.write(readOnlyEvent(serializationHessian2, s.nextID.Add(1)))
+			s.lastSeen.Store(time.Now().UnixNano()) // the quiet period starts once the client can know
 		}()
 		return true
 	})
 	var err error
 	t := time.NewTicker(5 * time.Millisecond)
-	for (s.inflight.Load() > 0 || unsent.Load() > 0) && err == nil {
+	working := func() bool { return s.inflight.Load() > 0 || unsent.Load() > 0 }
+	quiet := func() bool {
+		return s.nconns.Load() == 0 || time.Since(time.Unix(0, s.lastSeen.Load())) >= ShutdownQuiet
+	}
+wait:
+	for working() || !quiet() {
 		select {
 		case <-t.C:
 		case <-ctx.Done():
-			err = ctx.Err()
+			if working() {
+				err = ctx.Err()
+			} // else only late frames kept coming (a client ignoring READONLY): all were answered
+			break wait
 		}
 	}
 	t.Stop()
