@@ -67,7 +67,8 @@ type Client struct {
 	hbSeq  atomic.Int64
 	rr     atomic.Uint32
 	frames framePool
-	calls  sync.Pool // *pendingCall, reused across calls
+	calls  sync.Pool  // *pendingCall, reused across calls
+	bg     background // heartbeat writes
 
 	ctx    context.Context // ends dials in progress on Close
 	cancel context.CancelFunc
@@ -362,6 +363,7 @@ func (c *Client) Close() error {
 		}
 	}
 	c.wg.Wait() // every dial attempt, and every connection's OnClose
+	c.bg.stop()
 	if c.ownSch {
 		c.sched.Close()
 	}

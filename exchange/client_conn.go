@@ -138,7 +138,7 @@ func (cc *clientConn) check(now time.Time) {
 		// Off the ticker: a write into a full socket must not stall the
 		// checks of every other connection.
 		cc.lastPing.Store(now.UnixNano())
-		go cc.ping(now)
+		c.bg.run(func() { cc.ping(now) })
 	case heartbeat.Expire:
 		c.log.Warn("exchange: nothing read for the heartbeat timeout, reconnecting",
 			"local", cc.conn.LocalAddr().String(), "timeout", c.policy.Timeout, "state", State(cc.state.Load()))
