@@ -13,13 +13,18 @@ import (
 // forking sends the call to `forks` different providers at once and returns
 // the first success; the others are canceled through their context. For
 // latency-critical reads, at the cost of load. Close waits for forks still
-// running after their call returned.
+// running after their call returned; calls after Close fail with ErrClosed.
 type forking struct {
 	*caller
-	wg sync.WaitGroup
+	mu     sync.Mutex // orders starting forks against Close's Wait
+	closed bool
+	wg     sync.WaitGroup
 }
 
 func (f *forking) Close() error {
+	f.mu.Lock()
+	f.closed = true
+	f.mu.Unlock()
 	f.wg.Wait()
 	return f.caller.Close()
 }
@@ -46,7 +51,13 @@ func (f *forking) Invoke(ctx context.Context, inv *dubbo.Invocation) (*dubbo.Res
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	out := make(chan forkResult, len(tos))
+	f.mu.Lock()
+	if f.closed {
+		f.mu.Unlock()
+		return nil, f.fail(inv, nil, ErrClosed)
+	}
 	f.wg.Add(len(tos))
+	f.mu.Unlock()
 	for i, to := range tos {
 		go func() {
 			defer f.wg.Done()

@@ -540,3 +540,18 @@ func TestFailbackRetriesWhatWasCalled(t *testing.T) {
 		t.Fatal("no background retry")
 	}
 }
+
+// TestForkingAfterClose: a call after Close sends nothing (Close's wait
+// must not race with forks starting).
+func TestForkingAfterClose(t *testing.T) {
+	s, fakes := setup(t, 2, nil, WithStrategy(Forking))
+	s.Close()
+	if _, err := s.Invoke(t.Context(), greet); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Invoke after Close = %v, want ErrClosed", err)
+	}
+	for i, f := range fakes {
+		if n := f.calls.Load(); n != 0 {
+			t.Errorf("provider %d called %d times after Close", i, n)
+		}
+	}
+}
