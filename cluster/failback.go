@@ -66,6 +66,7 @@ func (f *failback) enqueue(t *retryTask) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
+		f.cfg.log.Error("cluster: failback closed, call dropped", "service", t.inv.Path, "method", t.inv.Method)
 		return
 	}
 	if !f.started {
