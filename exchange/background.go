@@ -2,8 +2,9 @@ package exchange
 
 import "sync"
 
-// background runs short-lived goroutines (a heartbeat write off the
-// ticker) so that Close can wait for them: after stop, nothing new starts.
+// background runs the short-lived goroutines of a Client or Server (a
+// heartbeat write off the ticker, a READONLY write) so that Close can wait
+// for them: after stop, nothing new starts.
 type background struct {
 	mu      sync.Mutex
 	stopped bool

@@ -46,6 +46,7 @@ type Server struct {
 	nconns   atomic.Int64
 	inflight atomic.Int64   // calls being handled, reported in health
 	handlers sync.WaitGroup // calls being handled, for Close
+	bg       background     // heartbeat and READONLY writes
 	pings    atomic.Int64   // heartbeats sent
 	answered atomic.Int64   // heartbeats answered
 	draining atomic.Bool
@@ -360,7 +361,7 @@ func (sc *serverConn) check(now time.Time) {
 		sc.pingID.Store(id)
 		sc.lastPing.Store(now.UnixNano())
 		s.pings.Add(1)
-		go sc.w.write(heartbeatRequest(serializationHessian2, id, NullBody(serializationHessian2)))
+		s.bg.run(func() { sc.w.write(heartbeatRequest(serializationHessian2, id, NullBody(serializationHessian2))) })
 	case heartbeat.Expire:
 		s.log.Info("exchange: closing connection: nothing read for the heartbeat timeout",
 			"remote", sc.conn.RemoteAddr().String(), "timeout", s.policy.Timeout)
@@ -384,11 +385,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.conns.Range(func(_, v any) bool {
 		// Concurrently: a client that stops reading must not hold up the others.
 		unsent.Add(1)
-		go func() {
+		if !s.bg.run(func() {
 			defer unsent.Add(-1)
 			v.(*serverConn).w.write(readOnlyEvent(serializationHessian2, s.nextID.Add(1)))
 			s.lastSeen.Store(time.Now().UnixNano()) // the quiet period starts once the client can know
-		}()
+		}) {
+			unsent.Add(-1) // closed meanwhile
+		}
 		return true
 	})
 	var err error
@@ -424,6 +427,7 @@ func (s *Server) Close() error {
 	s.cancel() // first: an inline handler waiting on its context holds up its connection's close
 	// The listener closes every connection and waits for their OnClose.
 	err := s.ln.Close()
+	s.bg.stop()
 	if s.ownSch {
 		s.sched.Close()
 	}
