@@ -19,7 +19,7 @@ func schedulers() int {
 	for {
 		n := runtime.Stack(buf, true)
 		if n < len(buf) {
-			return strings.Count(string(buf[:n]), "exchange.(*Scheduler).run")
+			return strings.Count(string(buf[:n]), "exchange.(*Scheduler).run(") // a frame, not "created by"
 		}
 		buf = make([]byte, 2*len(buf))
 	}
