@@ -79,9 +79,13 @@
 //     provider's first connection; a provider that was up and is
 //     reconnecting fails the attempt at once so that another one is tried.
 //   - Serve's shutdown sends READONLY, removes the URLs from the registry,
-//     waits for calls in flight (WithShutdownWait), then closes. Calls that
-//     arrive in between are answered with an error that Pulse clients retry
-//     elsewhere.
+//     waits for calls in flight and then for a short quiet period with no
+//     frame arriving (all within WithShutdownWait), then closes. Calls that
+//     arrive in between (written before the client read READONLY) are not
+//     run: they are answered with an error that Pulse clients retry
+//     elsewhere, even without Idempotent.
+//   - A Client runs the heartbeats of all its provider connections on one
+//     ticker, stopped by Close.
 //   - Registered provider URLs carry what Java Dubbo 2.7 writes (interface,
 //     methods, side, application, dubbo, release, timestamp, pid, dynamic,
 //     anyhost, generic, deprecated) plus serialization=hessian2, and
