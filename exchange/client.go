@@ -231,7 +231,8 @@ func (c *Client) pick() *clientConn {
 // Client numbers requests. A response with a status other than OK is
 // returned together with a *StatusError. Errors: ErrNotReady, ErrClosed,
 // ErrPayloadTooLarge (nothing written), and *StatusError matching ErrTimeout
-// or ErrConnectionLost.
+// or ErrConnectionLost (and ErrNotSent as well when the request was not
+// wholly written).
 func (c *Client) Call(ctx context.Context, req *Request) (*Response, error) {
 	if _, ok := ctx.Deadline(); !ok && c.o.callTimeout > 0 {
 		var cancel context.CancelFunc
@@ -249,13 +250,13 @@ func (c *Client) Call(ctx context.Context, req *Request) (*Response, error) {
 	call := c.getCall()
 	if !cc.register(id, call) {
 		c.calls.Put(call)
-		return nil, &StatusError{Status: StatusChannelInactive, Message: "connection closed before the call was written"}
+		return nil, &StatusError{Status: StatusChannelInactive, Message: "connection closed before the call was written", notSent: true}
 	}
 	if err := cc.w.writeFrame(FlagRequest|FlagTwoWay|req.Serialization, 0, id, req.Body); err != nil {
 		if cc.unregister(id) {
 			c.calls.Put(call)
 		} // else the connection's close is completing it: let it go
-		return nil, &StatusError{Status: StatusChannelInactive, Message: "write failed", cause: err}
+		return nil, &StatusError{Status: StatusChannelInactive, Message: "write failed", cause: err, notSent: true}
 	}
 	var r callResult
 	select {
@@ -289,7 +290,7 @@ func (c *Client) Send(ctx context.Context, req *Request) error {
 		return timeoutError(false, err)
 	}
 	if err := cc.w.writeFrame(FlagRequest|req.Serialization, 0, c.nextID.Add(1), req.Body); err != nil {
-		return &StatusError{Status: StatusChannelInactive, Message: "write failed", cause: err}
+		return &StatusError{Status: StatusChannelInactive, Message: "write failed", cause: err, notSent: true}
 	}
 	return nil
 }

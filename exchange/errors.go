@@ -18,6 +18,10 @@ var (
 	// connecting (no answer from the peer yet) or readonly. A caller with
 	// another provider should go there.
 	ErrNotReady = errors.New("exchange: no ready connection")
+	// ErrNotSent matches CHANNEL_INACTIVE errors of calls that were not
+	// wholly written (the connection closed first, or the write failed): no
+	// provider can have run them, so any call may go to another provider.
+	ErrNotSent = errors.New("exchange: request not sent")
 )
 
 // StatusError is a call that ended with a status other than OK: a response
@@ -27,6 +31,7 @@ type StatusError struct {
 	Status  Status
 	Message string // the peer's message, or why the client gave up
 	cause   error
+	notSent bool // the request never left whole: matches ErrNotSent
 }
 
 func (e *StatusError) Error() string {
@@ -43,14 +48,17 @@ func (e *StatusError) Error() string {
 // Unwrap returns the cause (a context error, a transport error) if any.
 func (e *StatusError) Unwrap() error { return e.cause }
 
-// Is makes CLIENT_TIMEOUT and SERVER_TIMEOUT match ErrTimeout, and
-// CHANNEL_INACTIVE match ErrConnectionLost.
+// Is makes CLIENT_TIMEOUT and SERVER_TIMEOUT match ErrTimeout,
+// CHANNEL_INACTIVE match ErrConnectionLost, and a call that was not written
+// match ErrNotSent.
 func (e *StatusError) Is(target error) bool {
 	switch target {
 	case ErrTimeout:
 		return e.Status == StatusClientTimeout || e.Status == StatusServerTimeout
 	case ErrConnectionLost:
 		return e.Status == StatusChannelInactive
+	case ErrNotSent:
+		return e.notSent
 	}
 	return false
 }
