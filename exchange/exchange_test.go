@@ -1005,3 +1005,27 @@ func TestStatusErrorText(t *testing.T) {
 		}
 	}
 }
+
+func TestPayloadLimitOption(t *testing.T) {
+	noShift := func(time.Duration) time.Duration { return 0 }
+	for _, tc := range []struct {
+		opts []ClientOption
+		want int // <= 0: no limit
+	}{
+		{nil, DefaultPayloadLimit},
+		{[]ClientOption{WithPayloadLimit(1024)}, 1024},
+		{[]ClientOption{WithPayloadLimit(0)}, 0},
+		{[]ClientOption{WithPayloadLimit(-5)}, 0},
+	} {
+		var o clientOptions
+		for _, opt := range tc.opts {
+			opt.applyClient(&o)
+		}
+		if _, err := o.resolve(noShift); err != nil {
+			t.Fatal(err)
+		}
+		if got := o.payload; got != tc.want && !(tc.want <= 0 && got <= 0) {
+			t.Errorf("options %d: payload limit %d, want %d", len(tc.opts), got, tc.want)
+		}
+	}
+}

@@ -93,7 +93,12 @@ func WithLogger(l *slog.Logger) Option { return bothOption(func(c *common) { c.l
 
 // WithPayloadLimit sets the largest body accepted and sent (default 8 MiB, as
 // Java's `payload`); n <= 0 means no limit.
-func WithPayloadLimit(n int) Option { return bothOption(func(c *common) { c.payload = n }) }
+func WithPayloadLimit(n int) Option {
+	if n <= 0 {
+		n = -1 // 0 would read as "not set" and take the default
+	}
+	return bothOption(func(c *common) { c.payload = n })
+}
 
 // WithConnections sets how many connections a Client keeps to its address
 // (default 1, as Java's shared connection).
