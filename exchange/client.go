@@ -389,7 +389,10 @@ func (s *slot) dial() {
 		return
 	}
 	cc := &clientConn{slot: s}
-	ctx, cancel := context.WithTimeout(c.ctx, c.o.dialTimeout)
+	ctx, cancel := c.ctx, context.CancelFunc(func() {})
+	if c.o.dialTimeout > 0 {
+		ctx, cancel = context.WithTimeout(c.ctx, c.o.dialTimeout)
+	}
 	c.wg.Add(1) // for the connection: its OnClose, which may run before dial returns, is Done
 	conn, err := c.dial(ctx, c.addr, cc.frameLen, cc)
 	cancel()

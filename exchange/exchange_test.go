@@ -1029,3 +1029,11 @@ func TestPayloadLimitOption(t *testing.T) {
 		}
 	}
 }
+
+func TestZeroDialTimeoutConnects(t *testing.T) {
+	s := startServer(t, echo())
+	c := startClient(t, s.Addr().String(), WithDialTimeout(0)) // fails unless ready
+	if _, err := call(c, 5*time.Second, "x"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -118,7 +118,7 @@ func WithBackoff(b Backoff) ClientOption {
 }
 
 // WithDialTimeout bounds each connection attempt (default 3 s, as Java's
-// `connect.timeout`).
+// `connect.timeout`); zero or less leaves package transport's default.
 func WithDialTimeout(d time.Duration) ClientOption {
 	return clientOption(func(o *clientOptions) { o.dialTimeout = d })
 }
