@@ -124,7 +124,8 @@ func WithDialTimeout(d time.Duration) ClientOption {
 }
 
 // WithCallTimeout is the timeout of calls whose context has no deadline
-// (default 1 s, as Java's `timeout`).
+// (default 1 s, as Java's `timeout`); zero or less: such calls wait until
+// answered or their connection closes.
 func WithCallTimeout(d time.Duration) ClientOption {
 	return clientOption(func(o *clientOptions) { o.callTimeout = d })
 }
