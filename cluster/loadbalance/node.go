@@ -1,6 +1,7 @@
 package loadbalance
 
 import (
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -107,23 +108,14 @@ func (s *Stats) Method(name string) *Counter {
 			return c
 		}
 	}
-	next := make(map[string]*Counter, 1+lenMap(old))
+	next := map[string]*Counter{}
 	if old != nil {
-		for k, v := range *old {
-			next[k] = v
-		}
+		next = maps.Clone(*old)
 	}
 	c := new(Counter)
 	next[name] = c
 	s.methods.Store(&next)
 	return c
-}
-
-func lenMap(m *map[string]*Counter) int {
-	if m == nil {
-		return 0
-	}
-	return len(*m)
 }
 
 // ewmaShift sets the EWMA's weight of a new sample to 1/2^ewmaShift.
