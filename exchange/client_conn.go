@@ -172,8 +172,14 @@ func (cc *clientConn) OnFrame(c transport.Conn, frame []byte) {
 			}
 		}
 	case h.IsRequest():
+		// A provider's callback: Pulse clients export nothing. Answered as
+		// Java answers a call to a service it does not export, so that the
+		// provider fails at once instead of at its timeout.
 		cc.answered()
-		cc.slot.c.log.Debug("exchange: client got a call request, ignored", "header", h.String())
+		cc.slot.c.log.Debug("exchange: client got a call request, refused", "header", h.String())
+		if h.IsTwoWay() {
+			cc.w.write(errorResponse(h.SerializationID(), h.ID(), StatusServiceError, "a Pulse client exports no service"))
+		}
 	case h.IsEvent():
 		cc.answered()
 		if h.ID() == cc.pingID.Load() {

@@ -23,7 +23,8 @@
 // connection "readonly": no new calls on it until a reconnect. State and
 // Watch report the Client's best connection state for the cluster layer.
 // Lost and expired connections are redialled with capped exponential backoff
-// and jitter until the Client is closed.
+// and jitter until the Client is closed. A Client exports nothing: a call
+// request from the provider (a Dubbo callback) is answered SERVICE_ERROR.
 //
 // # Server
 //

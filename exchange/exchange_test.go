@@ -1037,3 +1037,20 @@ func TestZeroDialTimeoutConnects(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestClientRefusesCallbacks: a provider's call to the client (a Dubbo
+// callback) is answered SERVICE_ERROR at once, as by a Java consumer that
+// exports nothing; a one-way one gets no answer.
+func TestClientRefusesCallbacks(t *testing.T) {
+	p := dubbotest.NewProvider(t)
+	startClient(t, p.Addr(), fastHB)
+	p.Broadcast(dubbotest.Encode(0x80|hessian2, 0, 77, []byte{'N'})) // one-way
+	p.Broadcast(dubbotest.Encode(0xc0|hessian2, 0, 78, []byte{'N'}))
+	isAnswer := func(f dubbotest.Frame) bool { return !f.IsRequest() && !f.IsEvent() }
+	waitFor(t, 5*time.Second, "the callback answered", func() bool { return p.Count(isAnswer) > 0 })
+	for _, f := range p.Frames() {
+		if isAnswer(f) && (f.ID() != 78 || Status(f.Header[3]) != StatusServiceError) {
+			t.Fatalf("answer id %d status %d, want id 78 SERVICE_ERROR", f.ID(), f.Header[3])
+		}
+	}
+}
