@@ -71,7 +71,7 @@ func providerYAML(port int) string {
     port: %d
 protocol_conf:
   dubbo:
-    session_number: 700
+    session_number: 20000
     session_timeout: "20s"
 `, port)
 	b.WriteString(gettySession("bench-provider"))

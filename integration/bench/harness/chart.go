@@ -36,7 +36,7 @@ func (r *Result) WriteChart(path string) error {
 	rows := make([][]*plot.Plot, len(kinds))
 	for i, k := range kinds {
 		tput, lat := plot.New(), plot.New()
-		tput.Title.Text = kindTitle[k] + ": calls/s (median of runs)"
+		tput.Title.Text = kindTitle[k] + ": calls/s, median of runs (log scale)"
 		lat.Title.Text = kindTitle[k] + ": p99 latency, ms (log scale)"
 		var ticks []plot.Tick
 		for _, c := range r.concs(k) {
@@ -52,7 +52,9 @@ func (r *Result) WriteChart(path string) error {
 		}
 		lat.Y.Scale = plot.LogScale{}
 		lat.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-		tput.Y.Min = 0
+		tput.Y.Scale = plot.LogScale{}
+		tput.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		tput.Y.Min, tput.Y.Max = math.Inf(1), 0
 		tput.Y.Label.Text = "calls/s"
 		lat.Y.Label.Text = "p99, ms"
 		// Explicit ranges: a log axis must stay above 0 even with one point.
@@ -65,10 +67,12 @@ func (r *Result) WriteChart(path string) error {
 			var tp, lp plotter.XYs
 			for _, c := range r.concs(k) {
 				pt := r.Find(pair, k, c)
-				if pt == nil || len(pt.Runs) == 0 || pt.Med.P99us <= 0 {
+				if pt == nil || len(pt.Runs) == 0 || pt.Med.P99us <= 0 || pt.Med.CallsPerSec <= 0 {
 					continue
 				}
 				tp = append(tp, plotter.XY{X: float64(c), Y: pt.Med.CallsPerSec})
+				tput.Y.Min = math.Min(tput.Y.Min, pt.Med.CallsPerSec/1.5)
+				tput.Y.Max = math.Max(tput.Y.Max, pt.Med.CallsPerSec*1.5)
 				lp = append(lp, plotter.XY{X: float64(c), Y: pt.Med.P99us / 1000})
 				lat.Y.Min = math.Min(lat.Y.Min, pt.Med.P99us/1000/2)
 				lat.Y.Max = math.Max(lat.Y.Max, pt.Med.P99us/1000*2)
@@ -100,6 +104,9 @@ func (r *Result) WriteChart(path string) error {
 		}
 		if !(lat.Y.Min > 0) || lat.Y.Max <= lat.Y.Min {
 			lat.Y.Min, lat.Y.Max = 0.01, 100
+		}
+		if !(tput.Y.Min > 0) || tput.Y.Max <= tput.Y.Min {
+			tput.Y.Min, tput.Y.Max = 1, 1e6
 		}
 		rows[i] = []*plot.Plot{tput, lat}
 	}

@@ -13,6 +13,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -42,7 +43,15 @@ func main() {
 	idle := flag.Int("idle", 0, "instead: heartbeat cost with this many idle connections")
 	idleServers := flag.String("idle-servers", "pulse,dubbogo", "providers for -idle")
 	idleWindow := flag.Duration("idle-window", 40*time.Second, "measured window for -idle")
+	replot := flag.String("replot", "", "instead: rewrite results.md and chart.png in -out from this results.json")
 	flag.Parse()
+	if *replot != "" {
+		if err := rewrite(*replot, *out); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*pairs, *kinds, *concs, *otherConcs, *runs, *warmup, *dur, *prewarm, *out, *idle, *idleServers, *idleWindow); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -118,6 +127,28 @@ func run(pairSpec, kindSpec, concSpec, otherSpec string, runs int, warmup, dur, 
 	if err := res.WriteJSON(filepath.Join(out, "results.json")); err != nil {
 		return err
 	}
+	if werr := write(res, out); werr != nil {
+		return werr
+	}
+	return err
+}
+
+// rewrite draws the table and the chart again from a results.json.
+func rewrite(from, out string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	var res harness.Result
+	if err := json.Unmarshal(b, &res); err != nil {
+		return err
+	}
+	return write(&res, out)
+}
+
+// write writes chart.png and results.md of a run into out.
+func write(res *harness.Result, out string) error {
+	log := slog.Default()
 	chart := ""
 	if len(res.Points) > 0 {
 		if cerr := res.WriteChart(filepath.Join(out, "chart.png")); cerr != nil {
@@ -128,11 +159,11 @@ func run(pairSpec, kindSpec, concSpec, otherSpec string, runs int, warmup, dur, 
 	}
 	var b bytes.Buffer
 	res.WriteMarkdown(&b, chart)
-	if werr := os.WriteFile(filepath.Join(out, "results.md"), b.Bytes(), 0o644); werr != nil {
-		return werr
+	if err := os.WriteFile(filepath.Join(out, "results.md"), b.Bytes(), 0o644); err != nil {
+		return err
 	}
 	fmt.Println("wrote", filepath.Join(out, "results.md"))
-	return err
+	return nil
 }
 
 // revision names the commit the programs were built from, "+ uncommitted
