@@ -188,18 +188,19 @@ func startProc(t *testing.T, name string, dir string, env []string, argv ...stri
 		}
 		if t.Failed() || os.Getenv("PULSE_PEER_LOGS") == "1" {
 			p.mu.Lock()
-			t.Logf("--- %s stdout:\n%s\n--- %s stderr (tail):\n%s", name, strings.Join(p.lines, "\n"), name, tail(p.stderr.String(), 16000))
+			t.Logf("--- %s stdout:\n%s\n--- %s stderr:\n%s", name, strings.Join(p.lines, "\n"), name, tail(p.stderr.String(), 16000))
 			p.mu.Unlock()
 		}
 	})
 	return p
 }
 
+// tail keeps the start and the end of a long output (n bytes in all).
 func tail(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return "..." + s[len(s)-n:]
+	return s[:n/2] + "\n[...]\n" + s[len(s)-n/2:]
 }
 
 type lockedWriter struct {

@@ -27,6 +27,7 @@ final class Peer {
         if (!ignored.isEmpty()) {
             System.setProperty("dubbo.network.interface.ignored", String.join(",", ignored));
         }
+        pinLocalAddress();
         System.setProperty("dubbo.application.qos.enable", "false");
         if (org.apache.dubbo.common.Version.getVersion().startsWith("3")) {
             // Dubbo 3: warnings through java.util.logging (stderr) rather than a missing slf4j
@@ -42,6 +43,22 @@ final class Peer {
         System.setProperty("dubbo.application.least-reconnect-duration", "1000");
         System.setProperty("dubbo.application.register-mode", "interface");
         System.setProperty("dubbo.application.service-discovery.migration", "FORCE_INTERFACE");
+    }
+
+    /**
+     * Pins Dubbo's idea of "this host" to 127.0.0.1. Dubbo replaces a loopback provider address
+     * by that host before it connects (NetUtils.filterLocalHost); left to compute it on a
+     * machine whose interfaces are all ignored, Dubbo 3 sometimes came up with an address off
+     * loopback and its consumer then dialled that instead of 127.0.0.1.
+     */
+    private static void pinLocalAddress() throws Exception {
+        Class<?> netUtils = Class.forName("org.apache.dubbo.common.utils.NetUtils");
+        java.lang.reflect.Field address = netUtils.getDeclaredField("LOCAL_ADDRESS");
+        address.setAccessible(true);
+        address.set(null, java.net.InetAddress.getByAddress(new byte[] {127, 0, 0, 1}));
+        java.lang.reflect.Field host = netUtils.getDeclaredField("HOST_ADDRESS");
+        host.setAccessible(true);
+        host.set(null, "127.0.0.1");
     }
 
     static ApplicationConfig application(String name) {
