@@ -421,7 +421,7 @@ func (s *slot) dial() {
 	c.sched.add(cc) // under s.mu: lost removes it under s.mu too
 	s.mu.Unlock()
 	c.updateState()
-	cc.ping(time.Now()) // connected is not healthy: ask at once
+	cc.ping() // connected is not healthy: ask at once
 }
 
 // retryLocked schedules the next attempt after a backoff delay.

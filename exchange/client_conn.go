@@ -114,12 +114,14 @@ func (cc *clientConn) setState(st State) {
 	cc.slot.c.updateState()
 }
 
-// ping sends one heartbeat.
-func (cc *clientConn) ping(now time.Time) {
+// ping sends one heartbeat. lastPing is when it is sent, not when the
+// ticker decided to: the RTT and the next heartbeat's turn leave out how
+// long this goroutine waited to run.
+func (cc *clientConn) ping() {
 	c := cc.slot.c
 	id, body := c.o.hbClient.NewHeartbeat(serializationHessian2, c.hbSeq.Add(1))
 	cc.pingID.Store(id)
-	cc.lastPing.Store(now.UnixNano())
+	cc.lastPing.Store(time.Now().UnixNano())
 	c.pings.Add(1)
 	if err := cc.w.write(heartbeatRequest(serializationHessian2, id, body)); err != nil {
 		c.log.Debug("exchange: heartbeat write failed", "err", err)
@@ -137,8 +139,8 @@ func (cc *clientConn) check(now time.Time) {
 	case heartbeat.Send:
 		// Off the ticker: a write into a full socket must not stall the
 		// checks of every other connection.
-		cc.lastPing.Store(now.UnixNano())
-		c.bg.run(func() { cc.ping(now) })
+		cc.lastPing.Store(now.UnixNano()) // no second one from the next tick meanwhile
+		c.bg.run(cc.ping)
 	case heartbeat.Expire:
 		c.log.Warn("exchange: nothing read for the heartbeat timeout, reconnecting",
 			"local", cc.conn.LocalAddr().String(), "timeout", c.policy.Timeout, "state", State(cc.state.Load()))

@@ -359,9 +359,12 @@ func (sc *serverConn) check(now time.Time) {
 	case heartbeat.Send:
 		id := s.nextID.Add(1)
 		sc.pingID.Store(id)
-		sc.lastPing.Store(now.UnixNano())
+		sc.lastPing.Store(now.UnixNano()) // no second one from the next tick meanwhile
 		s.pings.Add(1)
-		s.bg.run(func() { sc.w.write(heartbeatRequest(serializationHessian2, id, NullBody(serializationHessian2))) })
+		s.bg.run(func() {
+			sc.lastPing.Store(time.Now().UnixNano()) // when sent: the RTT leaves out this goroutine's wait
+			sc.w.write(heartbeatRequest(serializationHessian2, id, NullBody(serializationHessian2)))
+		})
 	case heartbeat.Expire:
 		s.log.Info("exchange: closing connection: nothing read for the heartbeat timeout",
 			"remote", sc.conn.RemoteAddr().String(), "timeout", s.policy.Timeout)
