@@ -425,3 +425,18 @@ func TestResponseValueTypes(t *testing.T) {
 		}
 	}
 }
+
+func TestCodecErrorTextWithoutCause(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&DecodeError{Part: "path"}, "dubbo: decode path"},
+		{&EncodeError{Part: "value"}, "dubbo: encode value"},
+		{&DecodeError{Part: "path", Err: ErrPayloadTooLarge}, "dubbo: decode path: " + ErrPayloadTooLarge.Error()},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("Error() = %q, want %q", got, tc.want)
+		}
+	}
+}

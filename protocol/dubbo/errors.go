@@ -27,7 +27,12 @@ type DecodeError struct {
 	Err  error
 }
 
-func (e *DecodeError) Error() string { return "dubbo: decode " + e.Part + ": " + e.Err.Error() }
+func (e *DecodeError) Error() string {
+	if e.Err == nil {
+		return "dubbo: decode " + e.Part
+	}
+	return "dubbo: decode " + e.Part + ": " + e.Err.Error()
+}
 
 // Unwrap returns the cause.
 func (e *DecodeError) Unwrap() error { return e.Err }
@@ -38,7 +43,12 @@ type EncodeError struct {
 	Err  error
 }
 
-func (e *EncodeError) Error() string { return "dubbo: encode " + e.Part + ": " + e.Err.Error() }
+func (e *EncodeError) Error() string {
+	if e.Err == nil {
+		return "dubbo: encode " + e.Part
+	}
+	return "dubbo: encode " + e.Part + ": " + e.Err.Error()
+}
 
 // Unwrap returns the cause.
 func (e *EncodeError) Unwrap() error { return e.Err }
