@@ -132,4 +132,9 @@ func TestConcurrentUse(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	// Every admitted call was recorded: no probe slot may stay taken, or a
+	// half-open breaker would refuse every call for good.
+	if n := b.probes.Load(); n != 0 {
+		t.Fatalf("%d probe slots still taken after every call was recorded", n)
+	}
 }
