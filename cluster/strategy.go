@@ -39,8 +39,10 @@ const (
 type Strategy interface {
 	// Invoke sends one call. See the package doc for retries and errors.
 	Invoke(ctx context.Context, inv *dubbo.Invocation) (*dubbo.Result, error)
-	// Close stops background work (failback's retries) and waits for it;
-	// the Directory is the caller's to close.
+	// Close stops background work (failback's retries, forking's losing
+	// forks) and waits for it; the Directory is the caller's to close.
+	// After Close, forking fails calls with ErrClosed and failback drops
+	// (and logs) failed calls instead of retrying them.
 	Close() error
 }
 
