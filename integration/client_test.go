@@ -17,6 +17,10 @@ import (
 
 // Scenarios driven through Pulse's client API (package pulse), against Java providers.
 
+// coldCallTimeout bounds calls that may be the first a freshly started JVM
+// serves (class loading, first exception) on a loaded machine.
+const coldCallTimeout = 15 * time.Second
+
 func newPulseClient(t *testing.T, heartbeat time.Duration) *pulse.Client {
 	t.Helper()
 	cli, err := pulse.NewClient(pulse.WithHeartbeat(heartbeat),
@@ -50,7 +54,7 @@ func TestPulseClientToJavaProvider(t *testing.T) {
 func clientException(t *testing.T, addr string) {
 	cli := newPulseClient(t, time.Second)
 	var users api.UserService
-	if err := cli.Refer(api.UserServiceName, &users, pulse.URL("dubbo://"+addr)); err != nil {
+	if err := cli.Refer(api.UserServiceName, &users, pulse.URL("dubbo://"+addr), pulse.Timeout(coldCallTimeout)); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -77,11 +81,11 @@ func clientGeneric(t *testing.T, addr, idKey string) {
 	cli := newPulseClient(t, time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	hi, err := cli.Invoke(ctx, api.GreetingsServiceName, "sayHi", []string{"java.lang.String"}, []any{"generic"}, pulse.URL("dubbo://"+addr))
+	hi, err := cli.Invoke(ctx, api.GreetingsServiceName, "sayHi", []string{"java.lang.String"}, []any{"generic"}, pulse.URL("dubbo://"+addr), pulse.Timeout(coldCallTimeout))
 	if err != nil || hi != "hi, generic" {
 		t.Fatalf("generic sayHi = %v, %v", hi, err)
 	}
-	u, err := cli.Invoke(ctx, api.UserServiceName, "getUser", []string{"java.lang.String"}, []any{"u1"}, pulse.URL("dubbo://"+addr))
+	u, err := cli.Invoke(ctx, api.UserServiceName, "getUser", []string{"java.lang.String"}, []any{"u1"}, pulse.URL("dubbo://"+addr), pulse.Timeout(coldCallTimeout))
 	if err != nil {
 		t.Fatalf("generic getUser: %v", err)
 	}
@@ -93,7 +97,7 @@ func clientGeneric(t *testing.T, addr, idKey string) {
 	if r, ok := m["registered"].(time.Time); !ok || !r.Equal(time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)) {
 		t.Errorf("generic getUser(u1).registered = %v (%T), want 2020-01-02T03:04:05Z", m["registered"], m["registered"])
 	}
-	if _, err := cli.Invoke(ctx, api.UserServiceName, "getUser", []string{"java.lang.String"}, []any{"missing"}, pulse.URL("dubbo://"+addr)); pulse.CodeOf(err) != pulse.CodeException {
+	if _, err := cli.Invoke(ctx, api.UserServiceName, "getUser", []string{"java.lang.String"}, []any{"missing"}, pulse.URL("dubbo://"+addr), pulse.Timeout(coldCallTimeout)); pulse.CodeOf(err) != pulse.CodeException {
 		t.Errorf("generic getUser(missing): %v, want an exception", err)
 	}
 }
@@ -104,7 +108,7 @@ func clientHeartbeat(t *testing.T, addr string) {
 	px := startFrameProxy(t, addr)
 	cli := newPulseClient(t, time.Second)
 	var greetings api.GreetingsService
-	if err := cli.Refer(api.GreetingsServiceName, &greetings, pulse.URL("dubbo://"+px.addr())); err != nil {
+	if err := cli.Refer(api.GreetingsServiceName, &greetings, pulse.URL("dubbo://"+px.addr()), pulse.Timeout(coldCallTimeout)); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -238,7 +242,7 @@ func TestPulseClientToDubbogoProvider(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if _, err := cli.Invoke(ctx, api.GreetingsServiceName, "sayHi", []string{"java.lang.String"}, []any{"generic"},
-			pulse.URL("dubbo://"+addr), pulse.Timeout(3*time.Second)); err != nil {
+			pulse.URL("dubbo://"+addr), pulse.Timeout(5*time.Second)); err != nil {
 			strictf(t, "generic call to dubbo-go v1.5.9 failed (are the $invoke arguments sent as the typed list \"[object\", as Java does?): %v", err)
 			return
 		}

@@ -33,7 +33,7 @@ func TestPulseConsumerToDubbogoProvider(t *testing.T) {
 		expectLines(t, "pulse consumer", c.mustSucceed(runTimeout), pulseConsumerChecks...)
 	})
 	t.Run("etcd", func(t *testing.T) {
-		c := runPulseConsumer(t, "--registry", etcdSpec(etcd), "--heartbeat", "1s", "--wait", "30s")
+		c := runPulseConsumer(t, "--registry", etcdSpec(etcd), "--heartbeat", "1s")
 		expectLines(t, "pulse consumer", c.mustSucceed(runTimeout), pulseConsumerChecks...)
 	})
 }

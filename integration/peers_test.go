@@ -251,7 +251,9 @@ func startPulseProvider(t *testing.T, registry string, heartbeat time.Duration, 
 func runPulseConsumer(t *testing.T, args ...string) *proc {
 	t.Helper()
 	bin := requireSample(t, "consumer")
-	return startProc(t, "pulse consumer", integrationDir, nil, append([]string{bin}, args...)...)
+	// Generous: the first calls may be a cold JVM's first on a loaded machine.
+	argv := append([]string{bin, "--timeout", "15s", "--wait", "60s"}, args...)
+	return startProc(t, "pulse consumer", integrationDir, nil, argv...)
 }
 
 // pulseConsumerChecks are the lines samples/consumer prints when the contract holds.
