@@ -594,7 +594,7 @@ func TestCloseLetsQueuedWritesOut(t *testing.T) {
 			accepted <- nc
 		}
 	}()
-	// The peer reads only after Close: a write timeout long enough for a
+	// The peer reads on only after Close: a write timeout long enough for a
 	// loaded machine keeps the big write from being cut off while it waits.
 	c, err := transport.Dial(context.Background(), ln.Addr().String(), frameLen, nopHandler{}, transport.WithWriteTimeout(2*time.Minute))
 	if err != nil {
@@ -605,8 +605,18 @@ func TestCloseLetsQueuedWritesOut(t *testing.T) {
 	big := frame(strings.Repeat("b", 32<<20)) // more than the socket buffers hold
 	bigDone := make(chan error, 1)
 	go func() { bigDone <- c.Write(big) }()
-	// Wait until the big write is under way, then queue a small one behind it.
-	eventually(t, "big write in progress", func() bool {
+	// Wait until the big write is under way: its first bytes reach the peer.
+	// Only then queue small ones behind it. A small write made earlier could
+	// be the one in progress when the big one arrives; the big frame would
+	// then queue behind it, and that small writer (this goroutine) would
+	// flush it, blocked until the write timeout, since the peer reads on
+	// only after Close.
+	head := make([]byte, 64)
+	peer.SetReadDeadline(time.Now().Add(2 * time.Minute))
+	if _, err := io.ReadFull(peer, head); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a small write queued behind the big one", func() bool {
 		err := c.Write(frame("last"))
 		if err != nil {
 			t.Fatalf("small write: %v", err)
@@ -619,10 +629,11 @@ func TestCloseLetsQueuedWritesOut(t *testing.T) {
 		t.Fatalf("write after Close: %v", err)
 	}
 	peer.SetReadDeadline(time.Now().Add(2 * time.Minute))
-	got, err := io.ReadAll(peer)
+	rest, err := io.ReadAll(peer)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := append(head, rest...)
 	if err := <-bigDone; err != nil {
 		t.Fatalf("big write: %v", err)
 	}
