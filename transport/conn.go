@@ -30,6 +30,7 @@ type conn struct {
 	frameLen FrameLen
 	maxFrame int
 	readPoll time.Duration
+	cron     time.Duration // getty's per-session timer period
 	log      *slog.Logger
 	ln       *Listener // nil on the dialing side
 	local    net.Addr
@@ -88,6 +89,7 @@ func newConn(nc *net.TCPConn, o *options, fl FrameLen, h Handler, ln *Listener) 
 		nocork:   o.noCork || o.directWrites,
 		rawLoop:  o.rawReadLoop,
 		readPoll: o.readPoll,
+		cron:     o.cronPeriod,
 	}
 	c.wcond.L = &c.wmu
 	now := time.Now().UnixNano()

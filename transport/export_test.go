@@ -12,3 +12,7 @@ var (
 // WithReadPoll shortens getty's read deadline to show it never closes an
 // idle connection.
 func WithReadPoll(d time.Duration) Option { return func(o *options) { o.readPoll = d } }
+
+// WithCronPeriod shortens getty's per-session timer so that a test sees
+// connections close right after a tick.
+func WithCronPeriod(d time.Duration) Option { return func(o *options) { o.cronPeriod = d } }

@@ -81,7 +81,7 @@ func startSession(c *conn, server bool) error {
 	ss.SetMaxMsgLen(0) // the limit is checked by hooks.Read with a typed error
 	ss.SetPkgHandler(hk)
 	ss.SetEventListener(hk)
-	ss.SetCronPeriod(int(cronPeriod / time.Millisecond))
+	ss.SetCronPeriod(int(c.cron / time.Millisecond))
 	ss.SetReadTimeout(c.readPoll)
 	ss.SetWriteTimeout(gettyWriteTimeout)
 	installGettyLogger()
@@ -94,6 +94,13 @@ func startSession(c *conn, server bool) error {
 // a closed session up to cronPeriod, does not keep the conn alive.
 type hooks struct {
 	c *conn
+	// cron orders getty's timer callback before OnClose. getty v1.5.0 reads
+	// the session's connection on its timer goroutine just before OnCron,
+	// and clears it after OnClose, neither under a lock: a data race that
+	// the race detector reports when a connection closes after a tick.
+	// Taking cron in both makes the read happen before the clearing (only a
+	// tick that checked the session open just before it closed still races).
+	cron sync.Mutex
 }
 
 // Read cuts one whole frame off the front of buf with FrameLen. The frame
@@ -191,12 +198,17 @@ func (hk *hooks) OnClose(getty.Session) {
 	if c.ln != nil {
 		c.ln.remove(c)
 	}
+	hk.cron.Lock() // a tick that read the session's connection is over
 	hk.c = nil
+	hk.cron.Unlock()
 }
 
-// OnCron does nothing: liveness is exchange's job, with one ticker for all
-// connections.
-func (hk *hooks) OnCron(getty.Session) {}
+// OnCron does nothing but order the tick before OnClose (see hooks.cron):
+// liveness is exchange's job, with one ticker for all connections.
+func (hk *hooks) OnCron(getty.Session) {
+	hk.cron.Lock()
+	hk.cron.Unlock() //nolint:staticcheck // an empty critical section on purpose
+}
 
 // getty logs through one process-wide logger. Pulse installs, once, an
 // adapter that forwards everything to slog.Default() at debug level (getty

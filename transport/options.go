@@ -42,6 +42,7 @@ type options struct {
 	noCork       bool
 	rawReadLoop  bool
 	readPoll     time.Duration // getty's read deadline; tests shorten it
+	cronPeriod   time.Duration // getty's per-session timer; tests shorten it
 }
 
 func newOptions(opts []Option) options {
@@ -50,6 +51,7 @@ func newOptions(opts []Option) options {
 		writeTimeout: DefaultWriteTimeout,
 		maxFrame:     DefaultMaxFrameSize,
 		readPoll:     defaultReadPoll,
+		cronPeriod:   cronPeriod,
 		sock: tcpopt.Options{
 			NoDelay:      true,
 			KeepAlive:    true,

@@ -644,3 +644,20 @@ func TestCloseLetsQueuedWritesOut(t *testing.T) {
 	}
 	<-c.Done()
 }
+
+// A connection that closes after getty's per-session timer ticked: getty
+// reads the session's connection on its timer goroutine before OnCron and
+// clears it after OnClose, unlocked; the race detector must see the two
+// ordered.
+func TestCloseAfterCronTick(t *testing.T) {
+	cron := transport.WithCronPeriod(10 * time.Millisecond)
+	l := listen(t, newRecorder(), cron)
+	cli := newRecorder()
+	c, err := transport.Dial(context.Background(), l.Addr().String(), frameLen, cli, cron)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // a few ticks; asserts nothing about time
+	c.Close()
+	cli.waitClose(t)
+}
