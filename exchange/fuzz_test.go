@@ -66,6 +66,14 @@ func FuzzClientInput(f *testing.F) {
 		f.Fatal(err)
 	}
 	defer c.Close()
+	// Ready: the provider answered, so it holds the connection and the first
+	// KillConns below cannot miss it (a connection it had not registered yet
+	// would outlive the kill, and no fresh one would come).
+	ready, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.WaitReady(ready); err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		// A fresh, ready connection for every input.
 		old := c.slots[0].cur.Load()
