@@ -13,13 +13,17 @@ import (
 	"github.com/pulse-rpc/pulse"
 )
 
-// schedulers counts the running heartbeat tickers of the process.
+// schedulers counts the heartbeat tickers of the process: goroutines in
+// Scheduler.run, and those NewScheduler started that have not run yet (their
+// only frame is then NewScheduler's go-statement wrapper).
 func schedulers() int {
 	buf := make([]byte, 1<<20)
 	for {
 		n := runtime.Stack(buf, true)
 		if n < len(buf) {
-			return strings.Count(string(buf[:n]), "exchange.(*Scheduler).run(") // a frame, not "created by"
+			stacks := string(buf[:n])
+			return strings.Count(stacks, "exchange.(*Scheduler).run(") + // a frame, not "created by"
+				strings.Count(stacks, "exchange.NewScheduler.gowrap")
 		}
 		buf = make([]byte, 2*len(buf))
 	}
