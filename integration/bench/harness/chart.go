@@ -24,6 +24,9 @@ var pairColor = map[string]color.RGBA{
 	"pulse→dubbogo": {R: 0x94, G: 0x67, B: 0xbd, A: 0xff},
 	"dubbogo→pulse": {R: 0x8c, G: 0x56, B: 0x4b, A: 0xff},
 	"dubbogo→java":  {R: 0x17, G: 0xbe, B: 0xcf, A: 0xff},
+	"java":          {R: 0xbc, G: 0xbd, B: 0x22, A: 0xff},
+	"java→pulse":    {R: 0xe3, G: 0x77, B: 0xc2, A: 0xff},
+	"java→dubbogo":  {R: 0x00, G: 0x3f, B: 0x5c, A: 0xff},
 }
 
 // WriteChart draws calls/s and p99 by concurrency, one row per kind, into a

@@ -29,15 +29,28 @@ type Binaries struct {
 	Dubbogo     string // dubbogo/ (its own module); "" when not built
 	Java        string // java executable; "" when absent
 	JavaDir     string // the interop helper's Dubbo 3 peer (target/dubbo3: classes, classpath.txt)
+	JavaClient  bool   // the Java load generator (LoadGen) is in JavaDir
 	Missing     map[string]string
 }
 
 func (b Binaries) client(name string) error {
-	if name == "dubbogo" && b.Dubbogo == "" {
+	switch {
+	case name == "dubbogo" && b.Dubbogo == "":
 		return fmt.Errorf("dubbo-go peer not built: %s", b.Missing["dubbogo"])
+	case name == "java" && !b.JavaClient:
+		return fmt.Errorf("Java load generator not built: %s", b.Missing["javaclient"])
 	}
 	return nil
 }
+
+// JavaLoadGenClass is the Java load generator's main class, built with the
+// Java peer (integration/java/peer, by integration/setup.sh).
+const JavaLoadGenClass = "org.apache.dubbo.samples.peer.LoadGen"
+
+// JavaClientWarmup is the warm-up of a Java client at a point whose warm-up
+// is w: every point starts a fresh JVM, whose JIT needs longer than a Go
+// client to reach its speed.
+func JavaClientWarmup(w time.Duration) time.Duration { return 3 * w }
 
 // Build builds the programs of the harness into out. benchDir is
 // integration/bench. The dubbo-go peer is built only if withDubbogo; the Java
@@ -77,6 +90,15 @@ func Build(ctx context.Context, benchDir, out string, withDubbogo bool) (Binarie
 		b.Missing["java"] = "Java Dubbo 3 peer not built (run integration/setup.sh)"
 	} else {
 		b.Java = java
+		cls := filepath.Join(b.JavaDir, "classes", filepath.FromSlash(strings.ReplaceAll(JavaLoadGenClass, ".", "/"))+".class")
+		if _, err := os.Stat(cls); err != nil {
+			b.Missing["javaclient"] = "no LoadGen in the Java peer's build (run integration/setup.sh)"
+		} else {
+			b.JavaClient = true
+		}
+	}
+	if b.Java == "" {
+		b.Missing["javaclient"] = b.Missing["java"]
 	}
 	return b, nil
 }
@@ -140,17 +162,24 @@ func freePort() (int, error) {
 // JavaArgv is the command line of the Java Dubbo 3 provider on port: the
 // JIT at full tiering and a fixed heap, as a service runs.
 func JavaArgv(b Binaries, port int) ([]string, error) {
+	return javaArgv(b, "512m", "org.apache.dubbo.samples.peer.Provider", "--port", strconv.Itoa(port), "--registry", "none")
+}
+
+// javaArgv is a java command line running class with the Dubbo 3 peer's
+// class path and a fixed heap.
+func javaArgv(b Binaries, heap, class string, args ...string) ([]string, error) {
 	cp, err := os.ReadFile(filepath.Join(b.JavaDir, "classpath.txt"))
 	if err != nil {
 		return nil, err
 	}
-	return []string{b.Java, "-Xms512m", "-Xmx512m",
+	argv := []string{b.Java, "-Xms" + heap, "-Xmx" + heap,
 		"--add-opens", "java.base/java.lang=ALL-UNNAMED",
 		"--add-opens", "java.base/java.util=ALL-UNNAMED",
 		"--add-opens", "java.base/java.math=ALL-UNNAMED",
 		"--add-opens", "java.base/java.net=ALL-UNNAMED",
 		"-cp", filepath.Join(b.JavaDir, "classes") + string(os.PathListSeparator) + strings.TrimSpace(string(cp)),
-		"org.apache.dubbo.samples.peer.Provider", "--port", strconv.Itoa(port), "--registry", "none"}, nil
+		class}
+	return append(argv, args...), nil
 }
 
 // startServer starts the server of one implementation and waits for its
@@ -251,6 +280,18 @@ func runClient(ctx context.Context, b Binaries, p Pair, s *server, k loadgen.Kin
 	switch p.Client {
 	case "dubbogo":
 		argv = append([]string{b.Dubbogo, "client"}, args...)
+	case "java":
+		warmup = JavaClientWarmup(warmup)
+		jargs := []string{"--target", s.addr, "--label", s.name, "--kind", string(k), "--c", strconv.Itoa(conc),
+			"--warmup-ms", strconv.FormatInt(warmup.Milliseconds(), 10), "--d-ms", strconv.FormatInt(d.Milliseconds(), 10),
+			"--server-pid", strconv.Itoa(s.pid())}
+		if s.stats != "" {
+			jargs = append(jargs, "--server-stats", s.stats)
+		}
+		var err error
+		if argv, err = javaArgv(b, "256m", JavaLoadGenClass, jargs...); err != nil {
+			return r, err
+		}
 	default:
 		argv = append([]string{b.BenchClient, p.Client}, args...)
 	}

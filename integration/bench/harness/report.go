@@ -28,7 +28,13 @@ func pairTitle(name string) string {
 	case "dubbogo":
 		return "dubbo-go v1.5.9 consumer → provider"
 	case "grpc":
-		return "gRPC-go unary echo, one ClientConn"
+		return "gRPC-go unary calls, one ClientConn (sayHi: StringValue echo; getUser: a hand-encoded protobuf User)"
+	case "java":
+		return "Java Dubbo 3.3.6 consumer (LoadGen) → Java Dubbo 3.3.6 provider"
+	case "java→pulse":
+		return "Java Dubbo 3.3.6 consumer → Pulse provider"
+	case "java→dubbogo":
+		return "Java Dubbo 3.3.6 consumer → dubbo-go provider"
 	case "raw":
 		return "raw TCP echo, 16-byte framing, pipelined (ceiling)"
 	case "pulse→java":
@@ -122,7 +128,7 @@ func (r *Result) WriteMarkdown(w io.Writer, chart string) {
 		fmt.Fprintf(w, "- built from: %s\n", r.Revision)
 	}
 	fmt.Fprintf(w, "- machine: %s\n", r.Machine)
-	fmt.Fprintf(w, "- every figure is the median of the runs of its point; ± is the largest distance of a run from the median; CPU is utime+stime of the client and the server process over the measured window per call; allocations are heap objects per call (runtime/metrics; Java: n/a)\n")
+	fmt.Fprintf(w, "- every figure is the median of the runs of its point; ± is the largest distance of a run from the median; CPU is utime+stime of the client and the server process over the measured window per call; allocations are heap objects per call (runtime/metrics; Java: n/a); a Java client warms up 3x as long as the others (a fresh JVM per point)\n")
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "- note: %s\n", n)
 	}
@@ -152,6 +158,7 @@ func (r *Result) WriteMarkdown(w io.Writer, chart string) {
 			}
 		}
 		r.writeRatios(w, k)
+		r.writeSides(w, k)
 	}
 	r.writeTargets(w)
 	fmt.Fprintf(w, "\nPairs:\n\n")
@@ -174,7 +181,7 @@ func (r *Result) writeRatios(w io.Writer, k loadgen.Kind) {
 				continue
 			}
 			allocs := "n/a"
-			if b.Med.ServerAllocs >= 0 && a.Med.ServerAllocs >= 0 {
+			if b.Med.ServerAllocs >= 0 && a.Med.ServerAllocs >= 0 && b.Med.ClientAllocs >= 0 && a.Med.ClientAllocs >= 0 {
 				allocs = ratio(a.Med.ClientAllocs+a.Med.ServerAllocs, b.Med.ClientAllocs+b.Med.ServerAllocs)
 			}
 			fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s |\n", peer, c, ratio(a.Med.CallsPerSec, b.Med.CallsPerSec),
@@ -197,9 +204,9 @@ func (r *Result) writeTargets(w io.Writer) {
 		}
 		return p
 	}
-	cmp := func(peer string, fn func(a, b Stat) (float64, bool), format string) func(int) (string, bool, bool) {
+	cmpPairs := func(mine, peer string, fn func(a, b Stat) (float64, bool), format string) func(int) (string, bool, bool) {
 		return func(c int) (string, bool, bool) {
-			a, b := get(Reference, c), get(peer, c)
+			a, b := get(mine, c), get(peer, c)
 			if a == nil || b == nil {
 				return "", false, false
 			}
@@ -207,10 +214,15 @@ func (r *Result) writeTargets(w io.Writer) {
 			return fmt.Sprintf(format, v), ok, true
 		}
 	}
+	cmp := func(peer string, fn func(a, b Stat) (float64, bool), format string) func(int) (string, bool, bool) {
+		return cmpPairs(Reference, peer, fn, format)
+	}
 	ts := []target{
 		{"calls/s ≥ 4x dubbo-go", cmp("dubbogo", func(a, b Stat) (float64, bool) { v := a.CallsPerSec / b.CallsPerSec; return v, v >= 4 }, "%.2fx")},
 		{"calls/s ≥ 1.4x gRPC-go", cmp("grpc", func(a, b Stat) (float64, bool) { v := a.CallsPerSec / b.CallsPerSec; return v, v >= 1.4 }, "%.2fx")},
 		{"calls/s ahead of Java Dubbo 3 (same Pulse client)", cmp("pulse→java", func(a, b Stat) (float64, bool) { v := a.CallsPerSec / b.CallsPerSec; return v, v > 1 }, "%.2fx")},
+		{"provider: calls/s ahead of Java Dubbo 3 (same Java client: java→pulse / java)", cmpPairs("java→pulse", "java", func(a, b Stat) (float64, bool) { v := a.CallsPerSec / b.CallsPerSec; return v, v > 1 }, "%.2fx")},
+		{"consumer: calls/s ahead of Java Dubbo 3 (same Pulse provider: pulse / java→pulse)", cmp("java→pulse", func(a, b Stat) (float64, bool) { v := a.CallsPerSec / b.CallsPerSec; return v, v > 1 }, "%.2fx")},
 		{"calls/s ≥ 50% of raw TCP", cmp("raw", func(a, b Stat) (float64, bool) { v := a.CallsPerSec / b.CallsPerSec; return v, v >= 0.5 }, "%.2fx")},
 		{"p99 ≤ ¼ of dubbo-go's", cmp("dubbogo", func(a, b Stat) (float64, bool) { v := a.P99us / b.P99us; return v, v <= 0.25 }, "%.2fx")},
 		{"p99 below gRPC-go's", cmp("grpc", func(a, b Stat) (float64, bool) { v := a.P99us / b.P99us; return v, v < 1 }, "%.2fx")},
@@ -250,5 +262,62 @@ func (r *Result) writeTargets(w io.Writer) {
 			}
 		}
 		fmt.Fprintln(w)
+	}
+}
+
+// implTitle names an implementation in the side-by-side tables.
+var implTitle = map[string]string{"pulse": "Pulse", "dubbogo": "dubbo-go", "java": "Java Dubbo 3"}
+
+// writeSides compares one side at a time where the run has the pairs for
+// it: the Pulse consumer against the other consumers calling the same
+// provider (client CPU per call), and the Pulse provider against the other
+// providers called by the same consumer (server CPU per call).
+func (r *Result) writeSides(w io.Writer, k loadgen.Kind) {
+	dubbo := []string{"pulse", "java", "dubbogo"}
+	pairOf := func(client, server string) string {
+		if client == server {
+			return client
+		}
+		return client + "→" + server
+	}
+	type row struct{ fixed, other string }
+	for _, side := range []string{"consumer", "provider"} {
+		var rows []row
+		for _, fixed := range dubbo {
+			for _, other := range dubbo[1:] {
+				a, b := pairOf(Reference, fixed), pairOf(other, fixed)
+				if side == "provider" {
+					a, b = pairOf(fixed, Reference), pairOf(fixed, other)
+				}
+				if slices.Contains(r.pairs(k), a) && slices.Contains(r.pairs(k), b) {
+					rows = append(rows, row{fixed, other})
+				}
+			}
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		counter := map[string]string{"consumer": "provider", "provider": "consumer"}[side]
+		fmt.Fprintf(w, "\nThe Pulse %s against another %s, the %s the same (%s): ratios of Pulse to the other; calls/s higher is better, CPU µs per call of the %s's process lower is better\n\n",
+			side, side, counter, kindTitle[k], side)
+		fmt.Fprintf(w, "| %s (same) | other %s | c | calls/s Pulse / other | %s CPU µs/call Pulse / other | ratio |\n| --- | --- | ---: | ---: | ---: | ---: |\n", counter, side, side)
+		for _, rw := range rows {
+			for _, c := range r.concs(k) {
+				an, bn := pairOf(Reference, rw.fixed), pairOf(rw.other, rw.fixed)
+				if side == "provider" {
+					an, bn = pairOf(rw.fixed, Reference), pairOf(rw.fixed, rw.other)
+				}
+				a, b := r.Find(an, k, c), r.Find(bn, k, c)
+				if a == nil || b == nil || len(a.Runs) == 0 || len(b.Runs) == 0 {
+					continue
+				}
+				acpu, bcpu := a.Med.ClientCPUus, b.Med.ClientCPUus
+				if side == "provider" {
+					acpu, bcpu = a.Med.ServerCPUus, b.Med.ServerCPUus
+				}
+				fmt.Fprintf(w, "| %s | %s | %d | %s (%.0f / %.0f) | %s / %s | %s |\n", implTitle[rw.fixed], implTitle[rw.other], c,
+					ratio(a.Med.CallsPerSec, b.Med.CallsPerSec), a.Med.CallsPerSec, b.Med.CallsPerSec, num(acpu), num(bcpu), ratio(acpu, bcpu))
+			}
+		}
 	}
 }

@@ -87,21 +87,29 @@ func dialPulse(ctx context.Context, target string, k loadgen.Kind, _ int) (loadg
 }
 
 func dialGRPC(ctx context.Context, target string, k loadgen.Kind, _ int) (loadgen.Caller, func(), error) {
-	if k == loadgen.GetUser {
-		return nil, nil, fmt.Errorf("the gRPC peer serves sayHi only")
-	}
 	c, err := grpcecho.Dial(target)
 	if err != nil {
 		return nil, nil, err
 	}
 	arg := loadgen.Arg(k)
-	want := loadgen.WantHi(arg)
-	call := func(ctx context.Context, _ int) error {
-		s, err := c.SayHi(ctx, arg)
-		if err == nil && s != want {
-			return loadgen.ErrWrongAnswer
+	var call loadgen.Caller
+	if k == loadgen.GetUser {
+		call = func(ctx context.Context, _ int) error {
+			u, err := c.GetUser(ctx, arg)
+			if err == nil && (u.Name != "Ada" || u.Age != 36) {
+				return loadgen.ErrWrongAnswer
+			}
+			return err
 		}
-		return err
+	} else {
+		want := loadgen.WantHi(arg)
+		call = func(ctx context.Context, _ int) error {
+			s, err := c.SayHi(ctx, arg)
+			if err == nil && s != want {
+				return loadgen.ErrWrongAnswer
+			}
+			return err
+		}
 	}
 	if err := loadgen.WaitFirst(ctx, call); err != nil {
 		c.Close()
