@@ -98,6 +98,7 @@ func BenchmarkEchoTransport(b *testing.B) {
 	}{
 		{"", nil},
 		{"nocork/", []transport.Option{transport.WithoutCork}},
+		{"noyield/", []transport.Option{transport.WithoutYield}},
 		{"direct/", []transport.Option{transport.WithDirectWrites}},
 		{"nogetty/", []transport.Option{transport.WithoutGetty}},
 		{"nogetty-direct/", []transport.Option{transport.WithoutGetty, transport.WithDirectWrites}},

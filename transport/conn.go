@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,25 +47,32 @@ type conn struct {
 	bytesOut  atomic.Uint64
 
 	// Touched by the read goroutine only.
-	frame   []byte // the frame handed from Read to OnMessage
-	readErr error  // why Read refused the stream
+	batch    []byte // the whole frames handed from Read to OnMessage
+	frames   int    // how many frames batch holds
+	skipHead []byte // the start of a frame to skip, handed from Read to OnMessage
+	skipLen  int    // the whole length of that frame
+	skipLeft int    // bytes of a skipped frame still to come
+	readErr  error  // why Read refused the stream
+	skipper  Skipper
 
 	// Write side: see Write. All under wmu except wtimeout (fixed) and
 	// wdeadline (flusher only).
-	wmu        sync.Mutex
-	wcond      sync.Cond // writers waiting for the queue to shrink
-	wwaiting   int
-	flushing   bool   // a caller (or the corked read goroutine) owns the socket
-	corked     bool   // the read goroutine owns it for a batch of frames
-	direct     bool   // one syscall per Write, no queue (benchmarks)
-	nocork     bool   // never cork (benchmarks)
-	rawLoop    bool   // read without getty (benchmarks)
-	lastOfRead bool   // read goroutine: the frame in hand ends the read buffer
-	holdsCork  bool   // read goroutine: it corked the socket
-	wbuf       []byte // frames queued behind the flusher
-	wspare     []byte // the previous batch's buffer, reused
-	wtimeout   time.Duration
-	wdeadline  int64 // write deadline in force, unix nanos
+	wmu       sync.Mutex
+	wcond     sync.Cond // writers waiting for the queue to shrink
+	wwaiting  int
+	flushing  bool   // a caller (or the corked read goroutine) owns the socket
+	corked    bool   // the read goroutine owns it for a batch of frames
+	direct    bool   // one syscall per Write, no queue (benchmarks)
+	nocork    bool   // never cork (benchmarks)
+	noYield   bool   // never yield before a syscall (benchmarks)
+	rawLoop   bool   // read without getty (benchmarks)
+	holdsCork bool   // read goroutine: it corked the socket
+	wbuf      []byte // frames queued behind the flusher
+	wspare    []byte // the previous batch's buffer, reused
+	wtimeout  time.Duration
+	wdeadline int64       // write deadline in force, unix nanos (flusher only)
+	iov       net.Buffers // flusher only: the two slices of a gathered write
+	iovArr    [2][]byte   // iov's backing array
 
 	closeOnce sync.Once
 	closeReq  atomic.Bool // Close was called (the socket may close a little later)
@@ -87,11 +95,13 @@ func newConn(nc *net.TCPConn, o *options, fl FrameLen, h Handler, ln *Listener) 
 		done:     make(chan struct{}),
 		direct:   o.directWrites,
 		nocork:   o.noCork || o.directWrites,
+		noYield:  o.noYield,
 		rawLoop:  o.rawReadLoop,
 		readPoll: o.readPoll,
 		cron:     o.cronPeriod,
 	}
 	c.wcond.L = &c.wmu
+	c.skipper, _ = h.(Skipper)
 	now := time.Now().UnixNano()
 	c.lastRead.Store(now)
 	c.lastWrite.Store(now)
@@ -99,13 +109,16 @@ func newConn(nc *net.TCPConn, o *options, fl FrameLen, h Handler, ln *Listener) 
 }
 
 // Write hands frames to the kernel, whole and never interleaved with
-// another caller's. A caller that finds the socket free writes its own bytes
-// at once, without copying, and then writes whatever other callers queued
-// meanwhile; a caller that finds a write in progress appends its frames to
-// the queue and returns. So concurrent writers share one syscall per batch.
-// Queued bytes beyond maxPending make further callers wait. A failed or
-// partial write closes the connection and is reported to OnError; the
-// caller whose own bytes failed also gets the error.
+// another caller's. A caller that finds the socket free becomes the flusher:
+// it yields once, so that callers made runnable together with it (the
+// answers of one read waking their callers, the workers of one batch) can
+// queue their frames, then writes its own bytes, uncopied, and the queue in
+// one gathered syscall, and then whatever was queued meanwhile. A caller
+// that finds a write in progress appends its frames to the queue and
+// returns. So concurrent writers share one syscall per batch, and a lone
+// caller pays only the yield. Queued bytes beyond maxPending make further
+// callers wait. A failed or partial write closes the connection and is
+// reported to OnError; the caller whose own bytes failed also gets the error.
 func (c *conn) Write(frames []byte) error {
 	if len(frames) == 0 {
 		return nil
@@ -135,7 +148,14 @@ func (c *conn) Write(frames []byte) error {
 	}
 	c.flushing = true
 	c.wmu.Unlock()
-	if err := c.flush(frames); err != nil {
+	var queued []byte
+	if !c.noYield {
+		runtime.Gosched()
+		queued = c.takeQueued()
+	}
+	err := c.flush(frames, queued)
+	c.giveBack(queued)
+	if err != nil {
 		c.wmu.Lock()
 		c.flushing = false
 		c.wbuf = c.wbuf[:0]
@@ -150,6 +170,32 @@ func (c *conn) Write(frames []byte) error {
 	return nil
 }
 
+// takeQueued takes the queue for the flusher to write, leaving the spare
+// buffer in its place; nil if nothing is queued.
+func (c *conn) takeQueued() []byte {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if len(c.wbuf) == 0 {
+		return nil
+	}
+	buf := c.wbuf
+	c.wbuf, c.wspare = c.wspare[:0], nil
+	if c.wwaiting > 0 {
+		c.wcond.Broadcast()
+	}
+	return buf
+}
+
+// giveBack keeps a written queue buffer as the next spare.
+func (c *conn) giveBack(buf []byte) {
+	if buf == nil || cap(buf) > keepBuffer {
+		return
+	}
+	c.wmu.Lock()
+	c.wspare = buf[:0]
+	c.wmu.Unlock()
+}
+
 // writeDirect is the plain alternative kept for comparison in benchmarks:
 // one syscall per Write under the lock.
 func (c *conn) writeDirect(frames []byte) error {
@@ -158,7 +204,7 @@ func (c *conn) writeDirect(frames []byte) error {
 	if c.closeReq.Load() {
 		return ErrClosed
 	}
-	if err := c.flush(frames); err != nil {
+	if err := c.flush(frames, nil); err != nil {
 		return err
 	}
 	c.writes.Add(1)
@@ -241,18 +287,10 @@ func (c *conn) drain() {
 			go c.drain()
 			return
 		}
-		buf := c.wbuf
-		c.wbuf, c.wspare = c.wspare[:0], nil
-		if c.wwaiting > 0 {
-			c.wcond.Broadcast()
-		}
 		c.wmu.Unlock()
-		err := c.flush(buf)
-		c.wmu.Lock()
-		if cap(buf) <= keepBuffer {
-			c.wspare = buf[:0]
-		}
-		c.wmu.Unlock()
+		buf := c.takeQueued()
+		err := c.flush(buf, nil)
+		c.giveBack(buf)
 		if err != nil {
 			// The queued callers have returned; the cause reaches OnError.
 			continue
@@ -260,8 +298,9 @@ func (c *conn) drain() {
 	}
 }
 
-// flush writes b with the write deadline; only the flusher calls it.
-func (c *conn) flush(b []byte) error {
+// flush writes a then b (b may be empty) with the write deadline, in one
+// syscall; only the flusher calls it.
+func (c *conn) flush(a, b []byte) error {
 	now := time.Now().UnixNano()
 	if c.wtimeout > 0 && c.wdeadline-now < int64(c.wtimeout/2) {
 		// Move the deadline only when less than half of the timeout is
@@ -272,12 +311,24 @@ func (c *conn) flush(b []byte) error {
 		}
 		c.wdeadline = dl
 	}
-	if _, err := c.nc.Write(b); err != nil {
+	var err error
+	switch {
+	case len(b) == 0:
+		_, err = c.nc.Write(a)
+	case len(a) == 0:
+		_, err = c.nc.Write(b)
+	default:
+		c.iovArr = [2][]byte{a, b}
+		c.iov = c.iovArr[:]
+		_, err = c.iov.WriteTo(c.nc) // writev
+		c.iovArr = [2][]byte{}
+	}
+	if err != nil {
 		return c.writeFailed(err)
 	}
 	c.lastWrite.Store(now)
 	c.flushes.Add(1)
-	c.bytesOut.Add(uint64(len(b)))
+	c.bytesOut.Add(uint64(len(a) + len(b)))
 	return nil
 }
 

@@ -7,6 +7,7 @@ var (
 	WithDirectWrites Option = func(o *options) { o.directWrites = true }
 	WithoutCork      Option = func(o *options) { o.noCork = true }
 	WithoutGetty     Option = func(o *options) { o.rawReadLoop = true }
+	WithoutYield     Option = func(o *options) { o.noYield = true }
 )
 
 // WithReadPoll shortens getty's read deadline to show it never closes an

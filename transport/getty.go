@@ -103,29 +103,60 @@ type hooks struct {
 	cron sync.Mutex
 }
 
-// Read cuts one whole frame off the front of buf with FrameLen. The frame
-// is parked in c.frame and the conn itself is the package getty passes to
-// OnMessage, so nothing is allocated per frame.
+// Read cuts every whole frame off the front of buf with FrameLen and hands
+// them to OnMessage as one batch: one getty task (one closure allocated by
+// getty) per read instead of per frame. The batch is parked in c.batch and
+// the conn itself is the package getty passes to OnMessage. A frame the
+// FrameLen asks to skip ends the batch before it; it is then consumed as it
+// arrives, never buffered whole. A bad frame after good ones ends the batch
+// too, and is reported by the next Read.
 func (hk *hooks) Read(_ getty.Session, buf []byte) (any, int, error) {
 	c := hk.c
-	n, err := c.frameLen(buf)
-	switch {
-	case err != nil:
-	case n < 0:
-		err = ErrBadFrameLen
-	case n > c.maxFrame:
-		err = &FrameSizeError{Len: n, Max: c.maxFrame}
-	case n == 0 || n > len(buf):
-		c.uncork()         // the batch ends where the buffered frames do
-		return nil, 0, nil // need more bytes
-	default:
-		c.frame = buf[:n:n]
-		c.lastOfRead = n == len(buf)
-		return c, n, nil
+	if c.skipLeft > 0 {
+		k := min(c.skipLeft, len(buf))
+		c.skipLeft -= k
+		c.batch, c.frames = nil, 0
+		return c, k, nil
 	}
-	c.uncork() // answers already made leave before OnError's
-	c.readErr = err
-	return nil, 0, err
+	off, frames := 0, 0
+	var err error
+	for off < len(buf) {
+		var n int
+		n, err = c.frameLen(buf[off:])
+		switch {
+		case err != nil && n > 0 && errors.Is(err, ErrSkipFrame):
+			if off > 0 {
+				err = nil // the frames before it go first
+				break
+			}
+			err = nil
+			k := min(n, len(buf))
+			c.skipHead, c.skipLen, c.skipLeft = buf[:k:k], n, n-k
+			c.batch, c.frames = nil, 0
+			return c, k, nil
+		case err != nil:
+		case n < 0:
+			err = ErrBadFrameLen
+		case n > c.maxFrame:
+			err = &FrameSizeError{Len: n, Max: c.maxFrame}
+		case n == 0 || n > len(buf)-off:
+			// need more bytes
+		default:
+			off += n
+			frames++
+			continue
+		}
+		break
+	}
+	if frames > 0 {
+		c.batch, c.frames = buf[:off:off], frames
+		return c, off, nil
+	}
+	if err != nil {
+		c.readErr = err
+		return nil, 0, err
+	}
+	return nil, 0, nil // need more bytes
 }
 
 // Write is never used: Pulse writes bypass getty's WritePkg.
@@ -140,9 +171,9 @@ func (hk *hooks) OnOpen(getty.Session) error {
 
 func (hk *hooks) OnMessage(_ getty.Session, _ any) {
 	c := hk.c
-	frame := c.frame
-	c.frame = nil
-	if c.closeReq.Load() {
+	batch, frames, skip := c.batch, c.frames, c.skipHead
+	c.batch, c.frames, c.skipHead = nil, 0, nil
+	if c.closeReq.Load() || len(batch) == 0 && skip == nil {
 		return // frames still buffered after Close (or a panic) are dropped
 	}
 	defer func() {
@@ -155,16 +186,29 @@ func (hk *hooks) OnMessage(_ getty.Session, _ any) {
 		}
 	}()
 	c.lastRead.Store(time.Now().UnixNano())
-	c.framesIn.Add(1)
-	c.bytesIn.Add(uint64(len(frame)))
-	last := c.lastOfRead
-	if !last && !c.nocork && !c.holdsCork {
+	if skip != nil {
+		if c.skipper != nil {
+			c.skipper.OnSkip(c, skip, c.skipLen)
+		}
+		return
+	}
+	c.framesIn.Add(uint64(frames))
+	c.bytesIn.Add(uint64(len(batch)))
+	if frames > 1 && !c.nocork {
 		c.cork()
 	}
-	c.h.OnFrame(c, frame)
-	if last || c.holdsCork && c.queued() >= maxPending {
-		c.uncork()
+	for len(batch) > 0 {
+		n, _ := c.frameLen(batch) // as Read found it
+		c.h.OnFrame(c, batch[:n:n])
+		batch = batch[n:]
+		if c.closeReq.Load() {
+			break
+		}
+		if c.holdsCork && c.queued() >= maxPending {
+			c.uncork()
+		}
 	}
+	c.uncork()
 }
 
 // OnError runs on the read goroutine when it stops with an error. A frame or

@@ -40,6 +40,7 @@ type options struct {
 	// Write-path variants, for benchmarks only (export_test.go).
 	directWrites bool
 	noCork       bool
+	noYield      bool
 	rawReadLoop  bool
 	readPoll     time.Duration // getty's read deadline; tests shorten it
 	cronPeriod   time.Duration // getty's per-session timer; tests shorten it

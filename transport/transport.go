@@ -40,16 +40,26 @@
 //
 // Write never goes through getty's WritePkg (which boxes, logs and sets a
 // deadline on every call); it writes to the socket directly. A caller that
-// finds the socket free writes its bytes at once, without copying; callers
-// that arrive meanwhile append to a queue and return, and the writing caller
-// sends the whole queue in one more syscall. While the read goroutine hands
-// out the frames of one read that held several, it owns the socket the same
-// way, so the answers made by inline handlers leave in one syscall at the
-// end of the batch ("handle on the read loop, flush once per read batch").
-// A nil error from Write therefore means "handed to the kernel or queued
-// behind a write in progress"; a later failure closes the connection and
-// reaches OnError, and Done tells the caller. Close does not drop what is
-// queued behind a write in progress: that writer sends it, then closes.
+// finds the socket free becomes the flusher: it yields once (so that the
+// callers made runnable with it, say the callers woken by the answers of one
+// read, can queue their frames), then writes its own bytes, uncopied, and the
+// queue in one writev; callers that arrive while it writes append to the
+// queue and return, and the flusher sends the whole queue in one more
+// syscall. While the read goroutine hands out the frames of one read that
+// held several, it owns the socket the same way, so the answers made by
+// inline handlers leave in one syscall at the end of the batch ("handle on
+// the read loop, flush once per read batch"). A nil error from Write
+// therefore means "handed to the kernel or queued behind a write in
+// progress"; a later failure closes the connection and reaches OnError, and
+// Done tells the caller. Close does not drop what is queued behind a write
+// in progress: that writer sends it, then closes.
+//
+// # Reads
+//
+// getty hands each read's whole frames to the session as one task (getty
+// allocates a closure per task), and OnFrame then runs for each frame in
+// order. A FrameLen may ask for a frame to be skipped (ErrSkipFrame): its
+// bytes are dropped as they arrive, never buffered whole.
 //
 // # Tests
 //
@@ -58,6 +68,7 @@
 package transport
 
 import (
+	"errors"
 	"net"
 	"time"
 )
@@ -87,6 +98,25 @@ type Conn interface {
 	LastWrite() time.Time
 	// Done is closed when the connection is closed.
 	Done() <-chan struct{}
+}
+
+// ErrSkipFrame, returned by a FrameLen together with the whole length n of
+// the frame at the start of buf, asks the reader to drop that frame without
+// buffering it: its bytes are discarded as they arrive (nothing is allocated
+// for them, whatever n is), the Handler's OnSkip gets its first bytes if the
+// Handler is a Skipper, and the connection stays open. The layer above uses
+// it for a frame over its own limit that it can fail alone (a response too
+// large for its caller) instead of closing the connection.
+var ErrSkipFrame = errors.New("transport: skip frame")
+
+// Skipper is a Handler that wants to know of the frames its FrameLen asked
+// to skip (ErrSkipFrame).
+type Skipper interface {
+	// OnSkip gets the start of a skipped frame, as much of it as had
+	// arrived (at least what FrameLen looked at), and its whole length n.
+	// It runs on the read goroutine, in order with OnFrame; head is valid
+	// only until it returns.
+	OnSkip(c Conn, head []byte, n int)
 }
 
 // Handler receives a connection's life: open, each frame, errors, close.
