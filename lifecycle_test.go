@@ -109,10 +109,11 @@ func (w worker) Work(ctx context.Context, ms int32) (string, error) {
 }
 
 // TestGracefulShutdownUnderLoad: many callers keep calling two providers
-// while one shuts down gracefully. Calls that reach it after its READONLY are
-// answered "not executed" and retried on the other; it closes only once
-// nothing more arrives. No call fails, and the callers (not idempotent: a
-// call that may have run is never retried) do not notice.
+// while one shuts down gracefully. Calls that reach it after its READONLY
+// (written before the client read it) are served there, as Java serves
+// them; it closes only once nothing more arrives. No call fails, and the
+// callers (not idempotent: a call that may have run is never retried) do
+// not notice.
 func TestGracefulShutdownUnderLoad(t *testing.T) {
 	for round := range 3 {
 		t.Run(strconv.Itoa(round), func(t *testing.T) { shutdownUnderLoad(t) })

@@ -65,6 +65,7 @@ type serverOptions struct {
 	handlerTimeout time.Duration
 	floodMin       time.Duration
 	inline         bool
+	maxWorkers     int // server_workers.go
 }
 
 type bothOption func(*common)

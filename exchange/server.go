@@ -46,10 +46,12 @@ type Server struct {
 	nconns   atomic.Int64
 	inflight atomic.Int64   // calls being handled, reported in health
 	handlers sync.WaitGroup // calls being handled, for Close
+	workers  *workers       // run the calls (unless inline)
 	bg       background     // heartbeat and READONLY writes
 	pings    atomic.Int64   // heartbeats sent
 	answered atomic.Int64   // heartbeats answered
 	draining atomic.Bool
+	refusing atomic.Bool // the drain wait ran out: calls are refused, not run
 	closed   atomic.Bool
 	// lastSeen is when a frame last arrived or a READONLY was last written
 	// while draining (unix ns): Shutdown closes only after a quiet period.
@@ -59,13 +61,14 @@ type Server struct {
 // ShutdownQuiet is how long Shutdown waits, once nothing is in flight, for
 // frames still on their way from clients that wrote them before they read
 // READONLY: it closes only after this long with no frame received (and
-// within its ctx). Such late calls are answered StatusServerError with
-// ShuttingDownMessage, never run; closing under them would lose them.
+// within its ctx). Such late calls are served, as Java serves them;
+// closing under them would lose them.
 const ShutdownQuiet = 250 * time.Millisecond
 
 // ShuttingDownMessage is the message of the StatusServerError answer a
-// draining Server gives to a call that arrives after its READONLY. The call
-// was not run: the client may send it to another provider.
+// Server gives to a call that arrives after its drain wait ran out (the
+// ctx of Shutdown ended), in the moment before it closes. The call was not
+// run: the client may send it to another provider.
 const ShuttingDownMessage = "server is shutting down: call another provider"
 
 // Listen starts a Server on addr ("127.0.0.1:0" picks a port).
@@ -86,6 +89,7 @@ func listen(addr string, h Handler, lf listenFunc, opts ...ServerOption) (*Serve
 		lf = transportListener(o.transportOptions(policy.Timeout))
 	}
 	s := &Server{h: h, o: o, log: o.logger, policy: policy}
+	s.workers = newWorkers(o.maxWorkers, s.serveJob)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.sched, s.ownSch = o.scheduler, false
 	if s.sched == nil {
@@ -249,31 +253,58 @@ func (s *Server) connOf(c transport.Conn) *serverConn {
 	return v.(*serverConn)
 }
 
-// request starts one call.
+// request starts one call. Calls arriving while the Server drains (after
+// its READONLY, from clients that had not read it yet) are served as any
+// other, as Java serves them; only once the drain wait has run out are they
+// refused.
 func (s *Server) request(c transport.Conn, h *Header, body []byte) {
 	ser := h.SerializationID()
 	sc := s.connOf(c)
 	if sc == nil { // closed under us
 		return
 	}
-	s.inflight.Add(1)
-	if s.draining.Load() {
-		s.inflight.Add(-1)
+	if s.refusing.Load() {
 		if h.IsTwoWay() {
 			sc.w.write(errorResponse(ser, h.ID(), StatusServerError, ShuttingDownMessage))
 		}
 		return
 	}
+	s.inflight.Add(1)
 	s.handlers.Add(1) // before Close's Wait: Close waits for the read goroutines first
 	if s.o.inline {
 		// On the read goroutine: the frame stays valid until the handler
 		// returns, and the transport sends the answers of one read batch in
 		// one write.
-		s.serve(sc, &Request{ID: h.ID(), TwoWay: h.IsTwoWay(), Serialization: ser, Body: body})
+		req := Request{ID: h.ID(), TwoWay: h.IsTwoWay(), Serialization: ser, Body: body}
+		s.serve(sc, &req)
 		return
 	}
-	req := &Request{ID: h.ID(), TwoWay: h.IsTwoWay(), Serialization: ser, Body: append([]byte(nil), body...)}
-	go s.serve(sc, req)
+	j := newJob(sc, h, body)
+	if !s.workers.dispatch(j) {
+		j.free()
+		s.inflight.Add(-1)
+		s.handlers.Done()
+		if h.IsTwoWay() {
+			sc.w.write(errorResponse(ser, h.ID(), StatusServerThreadpoolExhausted, s.exhausted(sc)))
+		}
+	}
+}
+
+// exhausted is the message of the StatusServerThreadpoolExhausted answer,
+// worded as Java's.
+func (s *Server) exhausted(sc *serverConn) string {
+	where := sc.conn.LocalAddr().String()
+	if host, port, err := net.SplitHostPort(where); err == nil {
+		where = host + "," + port
+	}
+	return fmt.Sprintf("Server side(%s) thread pool is exhausted, detail msg: all %d call workers are busy (exchange.WithMaxWorkers)",
+		where, s.workers.max)
+}
+
+// serveJob runs a call handed to a worker.
+func (s *Server) serveJob(j *job) {
+	s.serve(j.sc, &j.req)
+	j.free()
 }
 
 // serve runs the handler and writes its answer.
@@ -287,9 +318,10 @@ func (s *Server) serve(sc *serverConn, req *Request) {
 		ctx, cancel = context.WithTimeout(ctx, s.o.handlerTimeout)
 		defer cancel()
 		if req.TwoWay {
+			ser, id := req.Serialization, req.ID // req is reused once serve returns; the func may still run
 			stop := context.AfterFunc(ctx, func() {
 				if ctx.Err() == context.DeadlineExceeded && answered.CompareAndSwap(false, true) {
-					sc.w.write(errorResponse(req.Serialization, req.ID, StatusServerTimeout,
+					sc.w.write(errorResponse(ser, id, StatusServerTimeout,
 						"provider handler timed out after "+s.o.handlerTimeout.String()))
 				}
 			})
@@ -372,12 +404,15 @@ func (sc *serverConn) check(now time.Time) {
 	}
 }
 
-// Shutdown stops the Server gracefully: it sends READONLY to every client,
-// answers new calls with StatusServerError and ShuttingDownMessage (not run:
-// clients go to another provider), waits until the READONLY events are
-// written, the calls in flight are done and no frame has arrived for
-// ShutdownQuiet (calls clients wrote before they read READONLY), or ctx
-// ends, then closes everything. It returns ctx's error if the wait ran out.
+// Shutdown stops the Server gracefully: it sends READONLY to every client
+// (they stop sending new calls here), keeps serving the calls that still
+// arrive (written before the client read READONLY), as Java does, and waits
+// until the READONLY events are written, the calls in flight are done and
+// no frame has arrived for ShutdownQuiet, or ctx ends; then it closes
+// everything. Calls arriving after ctx ended are not run: they are answered
+// StatusServerError with ShuttingDownMessage (clients go to another
+// provider). It returns ctx's error if the wait ran out with calls in
+// flight.
 func (s *Server) Shutdown(ctx context.Context) error {
 	if s.closed.Load() {
 		return ErrClosed
@@ -408,6 +443,7 @@ wait:
 		select {
 		case <-t.C:
 		case <-ctx.Done():
+			s.refusing.Store(true)
 			if working() {
 				err = ctx.Err()
 			} // else only late frames kept coming (a client ignoring READONLY): all were answered
@@ -415,6 +451,7 @@ wait:
 		}
 	}
 	t.Stop()
+	s.refusing.Store(true)
 	s.Close()
 	return err
 }
@@ -437,5 +474,6 @@ func (s *Server) Close() error {
 	// Handlers see their context end; wait for them to return. No call
 	// starts any more: the listener's Close waited for every read goroutine.
 	s.handlers.Wait()
+	s.workers.close()
 	return err
 }
