@@ -293,6 +293,10 @@ func statusError(st exchange.Status, msg string, cause error) error {
 		// A provider draining after READONLY: the call never ran; go elsewhere.
 		e.Code = CodeConnectionLost
 		e.cause = errors.Join(e.cause, cluster.ErrUnavailable)
+	case st == exchange.StatusServerThreadpoolExhausted:
+		// Rejected before it ran (a full or, in Java 2.7, an already shut
+		// down executor): safe to try another provider.
+		e.cause = errors.Join(e.cause, cluster.ErrUnavailable)
 	}
 	return e
 }

@@ -206,6 +206,9 @@ func TestStatusErrorMapping(t *testing.T) {
 	if err := statusError(exchange.StatusServerError, "server is shutting down", nil); !cluster.Retryable(err, false) {
 		t.Error("a shutting-down answer is not retryable")
 	}
+	if err := statusError(exchange.StatusServerThreadpoolExhausted, "Thread pool is EXHAUSTED!", nil); !cluster.Retryable(err, false) {
+		t.Error("a thread-pool-exhausted answer (the call never ran) is not retryable")
+	}
 
 	ex := []struct {
 		err       error
