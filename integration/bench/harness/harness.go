@@ -203,13 +203,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 
+	cl := &clientRunner{bin: o.Bin, log: o.Log}
+	defer cl.close()
 	if o.PreWarm > 0 {
-		for _, w := range prewarms(pairs, o.Kinds) {
-			d := o.PreWarm
-			if w.pair.Server == "java" {
-				d *= 3 // until the JIT has compiled the hot paths
-			}
-			if _, err := runClient(ctx, o.Bin, w.pair, procs[w.pair.Server], w.kind, 64, 0, d); err != nil {
+		for _, w := range prewarms(pairs, o.Kinds, o.PreWarm) {
+			if _, err := cl.run(ctx, w.pair, procs[w.pair.Server], w.kind, 64, 0, w.d); err != nil {
 				o.Log.Warn("pre-warm failed", "pair", w.pair.Name(), "kind", w.kind, "err", err)
 			}
 		}
@@ -226,7 +224,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 					if err := ctx.Err(); err != nil {
 						return res, err
 					}
-					r, err := runClient(ctx, o.Bin, p, procs[p.Server], k, c, o.Warmup, o.Duration)
+					r, err := cl.run(ctx, p, procs[p.Server], k, c, o.Warmup, o.Duration)
 					if err != nil {
 						pt.Failed = append(pt.Failed, err.Error())
 						o.Log.Warn("point failed", "pair", p.Name(), "kind", k, "conc", c, "err", err)
@@ -251,23 +249,33 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 type prewarm struct {
 	pair Pair
 	kind loadgen.Kind
+	d    time.Duration
 }
 
-// prewarms picks one pair per server and kind to warm that server up before
-// the runs (its JIT, pools, caches). A client starts afresh at every point, so
-// warming it here would not last: a Java client, the slowest to start, warms a
-// server only when no other client calls it.
-func prewarms(pairs []Pair, kinds []loadgen.Kind) []prewarm {
+// prewarms lists the pre-warm calls of a run: for each kind, every server
+// and the Java client (the one JVM of the run; a Go client is a fresh process
+// at every point, so warming it would not last) get called for d by one
+// pair, 3d when that warms a JVM (until the JIT has compiled the hot paths).
+func prewarms(pairs []Pair, kinds []loadgen.Kind, d time.Duration) []prewarm {
 	var out []prewarm
 	for _, k := range kinds {
-		for _, javaClient := range []bool{false, true} {
-			for _, p := range pairs {
-				if !p.Supports(k) || (p.Client == "java") != javaClient ||
-					slices.ContainsFunc(out, func(w prewarm) bool { return w.kind == k && w.pair.Server == p.Server }) {
-					continue
-				}
-				out = append(out, prewarm{p, k})
+		warm := map[string]bool{} // "server:x", "client:java"
+		for _, p := range pairs {
+			if !p.Supports(k) {
+				continue
 			}
+			server := !warm["server:"+p.Server]
+			client := p.Client == "java" && !warm["client:java"]
+			if !server && !client {
+				continue
+			}
+			w := prewarm{p, k, d}
+			if (server && p.Server == "java") || client {
+				w.d = 3 * d
+			}
+			warm["server:"+p.Server] = true
+			warm["client:"+p.Client] = true
+			out = append(out, w)
 		}
 	}
 	return out

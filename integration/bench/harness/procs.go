@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -46,11 +47,6 @@ func (b Binaries) client(name string) error {
 // JavaLoadGenClass is the Java load generator's main class, built with the
 // Java peer (integration/java/peer, by integration/setup.sh).
 const JavaLoadGenClass = "org.apache.dubbo.samples.peer.LoadGen"
-
-// JavaClientWarmup is the warm-up of a Java client at a point whose warm-up
-// is w: every point starts a fresh JVM, whose JIT needs longer than a Go
-// client to reach its speed.
-func JavaClientWarmup(w time.Duration) time.Duration { return 3 * w }
 
 // Build builds the programs of the harness into out. benchDir is
 // integration/bench. The dubbo-go peer is built only if withDubbogo; the Java
@@ -280,18 +276,6 @@ func runClient(ctx context.Context, b Binaries, p Pair, s *server, k loadgen.Kin
 	switch p.Client {
 	case "dubbogo":
 		argv = append([]string{b.Dubbogo, "client"}, args...)
-	case "java":
-		warmup = JavaClientWarmup(warmup)
-		jargs := []string{"--target", s.addr, "--label", s.name, "--kind", string(k), "--c", strconv.Itoa(conc),
-			"--warmup-ms", strconv.FormatInt(warmup.Milliseconds(), 10), "--d-ms", strconv.FormatInt(d.Milliseconds(), 10),
-			"--server-pid", strconv.Itoa(s.pid())}
-		if s.stats != "" {
-			jargs = append(jargs, "--server-stats", s.stats)
-		}
-		var err error
-		if argv, err = javaArgv(b, "256m", JavaLoadGenClass, jargs...); err != nil {
-			return r, err
-		}
 	default:
 		argv = append([]string{b.BenchClient, p.Client}, args...)
 	}
@@ -312,3 +296,153 @@ func runClient(ctx context.Context, b Binaries, p Pair, s *server, k loadgen.Kin
 }
 
 func numCPU() int { return runtime.NumCPU() }
+
+// javaClient is the Java load generator (LoadGen --serve), one JVM for the
+// whole run so that its JIT warms up once, as the Java provider's does: it
+// measures one point per line on its stdin and answers with a report line.
+type javaClient struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	lines chan string
+	out   *tail
+	done  chan struct{}
+}
+
+// startJavaClient starts the Java load generator and waits for its "ready".
+func startJavaClient(ctx context.Context, b Binaries, log *slog.Logger) (*javaClient, error) {
+	argv, err := javaArgv(b, "256m", JavaLoadGenClass, "--serve")
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	j := &javaClient{cmd: cmd, lines: make(chan string, 16), out: new(tail), done: make(chan struct{})}
+	cmd.Stderr = j.out
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if j.stdin, err = cmd.StdinPipe(); err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			l := sc.Text()
+			if l != "ready" && !strings.HasPrefix(l, "{") && !strings.HasPrefix(l, "error ") {
+				continue // Dubbo's own lines, if any
+			}
+			select {
+			case j.lines <- l:
+			case <-j.done:
+			}
+		}
+		cmd.Wait()
+		close(j.done)
+	}()
+	timeout := time.NewTimer(2 * time.Minute)
+	defer timeout.Stop()
+	select {
+	case <-j.lines:
+		log.Info("java client ready", "pid", cmd.Process.Pid)
+		return j, nil
+	case <-j.done:
+		return nil, fmt.Errorf("java client exited before it was ready: %s", j.out)
+	case <-timeout.C:
+	case <-ctx.Done():
+	}
+	j.stop()
+	return nil, fmt.Errorf("java client not ready: %s", j.out)
+}
+
+// alive reports whether the JVM is still running.
+func (j *javaClient) alive() bool {
+	select {
+	case <-j.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// point measures one point; a point that does not answer in time kills the
+// JVM (the next point starts another).
+func (j *javaClient) point(ctx context.Context, s *server, k loadgen.Kind, conc int, warmup, d time.Duration) (loadgen.Report, error) {
+	var r loadgen.Report
+	args := []string{"--target", s.addr, "--label", s.name, "--kind", string(k), "--c", strconv.Itoa(conc),
+		"--warmup-ms", strconv.FormatInt(warmup.Milliseconds(), 10), "--d-ms", strconv.FormatInt(d.Milliseconds(), 10),
+		"--server-pid", strconv.Itoa(s.pid())}
+	if s.stats != "" {
+		args = append(args, "--server-stats", s.stats)
+	}
+	if _, err := io.WriteString(j.stdin, strings.Join(args, " ")+"\n"); err != nil {
+		return r, fmt.Errorf("java client: %v: %s", err, j.out)
+	}
+	timeout := time.NewTimer(warmup + d + 2*time.Minute)
+	defer timeout.Stop()
+	select {
+	case l := <-j.lines:
+		if msg, ok := strings.CutPrefix(l, "error "); ok {
+			return r, fmt.Errorf("java client: %s", msg)
+		}
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			return r, fmt.Errorf("java client printed no report: %v: %q", err, l)
+		}
+		return r, nil
+	case <-j.done:
+		return r, fmt.Errorf("java client exited: %s", j.out)
+	case <-timeout.C:
+		j.stop()
+		return r, fmt.Errorf("java client: no report in time: %s", j.out)
+	case <-ctx.Done():
+		j.stop()
+		return r, ctx.Err()
+	}
+}
+
+// stop ends the JVM: end of stdin first, then SIGKILL to its group.
+func (j *javaClient) stop() {
+	if j == nil {
+		return
+	}
+	j.stdin.Close()
+	select {
+	case <-j.done:
+	case <-time.After(10 * time.Second):
+		syscall.Kill(-j.cmd.Process.Pid, syscall.SIGKILL)
+		<-j.done
+	}
+}
+
+// clientRunner runs the client side of every point: a program per point for the
+// Go clients, the one Java load generator for the Java client.
+type clientRunner struct {
+	bin  Binaries
+	log  *slog.Logger
+	java *javaClient
+}
+
+func (c *clientRunner) run(ctx context.Context, p Pair, s *server, k loadgen.Kind, conc int, warmup, d time.Duration) (loadgen.Report, error) {
+	if p.Client != "java" {
+		return runClient(ctx, c.bin, p, s, k, conc, warmup, d)
+	}
+	select {
+	case <-s.done:
+		return loadgen.Report{}, fmt.Errorf("%s server is gone: %s", s.name, s.out)
+	default:
+	}
+	if c.java == nil || !c.java.alive() {
+		j, err := startJavaClient(ctx, c.bin, c.log)
+		if err != nil {
+			return loadgen.Report{}, err
+		}
+		c.java = j
+	}
+	return c.java.point(ctx, s, k, conc, warmup, d)
+}
+
+func (c *clientRunner) close() { c.java.stop() }

@@ -128,7 +128,7 @@ func (r *Result) WriteMarkdown(w io.Writer, chart string) {
 		fmt.Fprintf(w, "- built from: %s\n", r.Revision)
 	}
 	fmt.Fprintf(w, "- machine: %s\n", r.Machine)
-	fmt.Fprintf(w, "- every figure is the median of the runs of its point; ± is the largest distance of a run from the median; CPU is utime+stime of the client and the server process over the measured window per call; allocations are heap objects per call (runtime/metrics; Java: n/a); a Java client warms up 3x as long as the others (a fresh JVM per point)\n")
+	fmt.Fprintf(w, "- every figure is the median of the runs of its point; ± is the largest distance of a run from the median; CPU is utime+stime of the client and the server process over the measured window per call; allocations are heap objects per call (runtime/metrics; Java: n/a); the Java client is one JVM for the whole run (LoadGen --serve), pre-warmed 3x as long as a Go server, like the Java provider\n")
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "- note: %s\n", n)
 	}

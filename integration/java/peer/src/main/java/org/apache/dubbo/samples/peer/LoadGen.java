@@ -1,8 +1,10 @@
 package org.apache.dubbo.samples.peer;
 
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.HttpURLConnection;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,7 +32,14 @@ import org.apache.dubbo.samples.api.UserService;
  * <pre>
  * LoadGen --target 127.0.0.1:20880 [--label server] [--kind hi|hi4k|user] [--c callers]
  *         [--warmup-ms 1000] [--d-ms 5000] [--server-pid pid] [--server-stats host:port]
+ * LoadGen --serve
  * </pre>
+ *
+ * The first form measures one point and prints its report. With --serve, the JVM stays up for
+ * a whole run of the harness, so that its JIT warms up once as a Java service's does: it prints
+ * "ready", then reads one point per line on stdin (the flags of the first form) and answers each
+ * with a report line, or "error ..." ; it exits at the end of stdin. Dubbo references are made
+ * once per target and service.
  *
  * Every caller thread makes one call at a time through one Dubbo reference (one shared
  * connection, Dubbo's default); only calls that start and end inside the measured window count.
@@ -54,10 +64,42 @@ public final class LoadGen {
     public static void main(String[] argv) throws Exception {
         Peer.loopbackOnly();
         Args args = Args.parse(argv);
+        ApplicationConfig app = Peer.application("pulse-bench-java-consumer");
+        Map<String, Object> refs = new HashMap<>();
+        if (!"true".equals(args.get("serve", "false"))) {
+            String report;
+            try {
+                report = point(args, app, refs);
+            } catch (IllegalArgumentException e) {
+                System.err.println("loadgen: " + e.getMessage());
+                Runtime.getRuntime().halt(2);
+                return;
+            }
+            Peer.say(report);
+            // Dubbo's shutdown hooks wait for nothing a load generator needs.
+            Runtime.getRuntime().halt(0);
+        }
+        Peer.say("ready");
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line; (line = in.readLine()) != null;) {
+            line = line.trim();
+            if (line.isEmpty()) {
+                continue;
+            }
+            try {
+                Peer.say(point(Args.parse(line.split("\\s+")), app, refs));
+            } catch (Exception e) {
+                Peer.say("error " + e.getClass().getName() + ": " + String.valueOf(e.getMessage()).replace('\n', ' '));
+            }
+        }
+        Runtime.getRuntime().halt(0);
+    }
+
+    /** Measures the point args describes; refs keeps the Dubbo references between points. */
+    private static String point(Args args, ApplicationConfig app, Map<String, Object> refs) throws Exception {
         String target = args.get("target", null);
         if (target == null) {
-            System.err.println("loadgen: need --target host:port");
-            System.exit(2);
+            throw new IllegalArgumentException("need --target host:port");
         }
         String kind = args.get("kind", "hi");
         int conc = args.intValue("c", 1);
@@ -65,17 +107,11 @@ public final class LoadGen {
         long windowNanos = args.intValue("d-ms", 5000) * 1_000_000L;
         int serverPid = args.intValue("server-pid", 0);
         String stats = args.get("server-stats", "");
-
-        ApplicationConfig app = Peer.application("pulse-bench-java-consumer");
-        Map<String, String> params = new HashMap<>();
-        params.put("serialization", "hessian2");
-        params.put("prefer.serialization", "hessian2");
-        params.put("connect.timeout", "10000");
         Call call;
         switch (kind) {
             case "hi":
             case "hi4k": {
-                GreetingsService greetings = reference(GreetingsService.class, app, target, params).get();
+                GreetingsService greetings = ref(refs, app, GreetingsService.class, target);
                 final String arg = "hi".equals(kind) ? "pulse" : big();
                 final String want = "hi, " + arg;
                 call = () -> {
@@ -85,7 +121,7 @@ public final class LoadGen {
                 break;
             }
             case "user": {
-                UserService users = reference(UserService.class, app, target, params).get();
+                UserService users = ref(refs, app, UserService.class, target);
                 call = () -> {
                     User u = users.getUser("u1");
                     return u != null && "Ada".equals(u.getName()) && u.getAge() == 36 ? null : "wrong answer";
@@ -93,16 +129,25 @@ public final class LoadGen {
                 break;
             }
             default:
-                System.err.println("loadgen: unknown kind " + kind + " (want hi, hi4k or user)");
-                System.exit(2);
-                return;
+                throw new IllegalArgumentException("unknown kind " + kind + " (want hi, hi4k or user)");
         }
         waitFirst(call, 60);
-        String report = run(call, kind, args.get("label", ""), conc, warmupNanos, windowNanos, serverPid, stats);
-        System.out.println(report);
-        System.out.flush();
-        // Dubbo's shutdown hooks wait for nothing a load generator needs.
-        Runtime.getRuntime().halt(0);
+        return run(call, kind, args.get("label", ""), conc, warmupNanos, windowNanos, serverPid, stats);
+    }
+
+    /** The reference of iface at target, made on first use. */
+    private static <T> T ref(Map<String, Object> refs, ApplicationConfig app, Class<T> iface, String target) {
+        String key = iface.getName() + "@" + target;
+        Object r = refs.get(key);
+        if (r == null) {
+            Map<String, String> params = new HashMap<>();
+            params.put("serialization", "hessian2");
+            params.put("prefer.serialization", "hessian2");
+            params.put("connect.timeout", "10000");
+            r = reference(iface, app, target, params).get();
+            refs.put(key, r);
+        }
+        return iface.cast(r);
     }
 
     private static <T> ReferenceConfig<T> reference(Class<T> iface, ApplicationConfig app, String target,
@@ -159,10 +204,9 @@ public final class LoadGen {
         }
     }
 
-    private static volatile int phase; // 0 warm-up, 1 measured, 2 stop
-
     private static String run(Call call, String kind, String label, int conc, long warmupNanos, long windowNanos,
             int serverPid, String stats) throws Exception {
+        AtomicInteger phase = new AtomicInteger(); // 0 warm-up, 1 measured, 2 stop
         List<Worker> workers = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < conc; i++) {
@@ -170,7 +214,7 @@ public final class LoadGen {
             workers.add(w);
             Thread t = new Thread(() -> {
                 while (true) {
-                    int p = phase;
+                    int p = phase.get();
                     if (p == 2) {
                         return;
                     }
@@ -182,7 +226,7 @@ public final class LoadGen {
                         bad = e.getClass().getName() + ": " + e.getMessage();
                     }
                     long d = System.nanoTime() - t0;
-                    if (p != 1 || phase != 1) {
+                    if (p != 1 || phase.get() != 1) {
                         continue; // only calls that started and ended in the window count
                     }
                     if (bad != null) {
@@ -205,9 +249,9 @@ public final class LoadGen {
         double srv0 = serverPid > 0 ? cpuSeconds(serverPid) : -1;
         long alloc0 = stats.isEmpty() ? -1 : fetchAllocs(stats);
         long start = System.nanoTime();
-        phase = 1;
+        phase.set(1);
         Thread.sleep(windowNanos / 1_000_000L);
-        phase = 2;
+        phase.set(2);
         double elapsed = (System.nanoTime() - start) / 1e9;
         double cli1 = cpuSeconds(0);
         double srv1 = serverPid > 0 ? cpuSeconds(serverPid) : -1;
