@@ -6,8 +6,9 @@
 //	go run ./cmd/bench -d 10s -runs 3 -out results            (from integration/bench)
 //	go run ./cmd/bench -idle 10000 -idle-window 40s -out results
 //
-// Pairs are client:server (or one name for both): pulse, dubbogo, grpc, raw
-// and java (server only: the interop helper's Java Dubbo 3 provider).
+// Pairs are client:server (or one name for both): pulse, dubbogo, java (the
+// Java Dubbo 3 peer's provider, and its load generator LoadGen as the
+// client), grpc and raw; the Dubbo clients call any Dubbo server.
 package main
 
 import (
@@ -31,7 +32,7 @@ import (
 )
 
 func main() {
-	pairs := flag.String("pairs", "pulse,dubbogo,pulse:java,grpc,raw", "client:server pairs")
+	pairs := flag.String("pairs", "pulse,dubbogo,pulse:java,java,java:pulse,grpc,raw", "client:server pairs")
 	kinds := flag.String("kinds", "hi,hi4k,user", "calls: hi, hi4k, user")
 	concs := flag.String("c", "1,16,64,256", "concurrency levels")
 	otherConcs := flag.String("c-other", "64,256", "concurrency levels of hi4k and user (\"\": as -c)")
