@@ -83,8 +83,11 @@ func WithRefreshInterval(d time.Duration) Option { return func(o *options) { o.r
 func WithoutHealth() Option { return func(o *options) { o.health = false } }
 
 // WithHashNodes sets consistenthash's virtual nodes per provider (Java's
-// `hash.nodes`, default 160). Values below 4 become 4.
-func WithHashNodes(n int) Option { return func(o *options) { o.hashNodes = max(n, 4) } }
+// `hash.nodes`, default 160). Values below 4 become 4, values above
+// MaxHashNodes become MaxHashNodes.
+func WithHashNodes(n int) Option {
+	return func(o *options) { o.hashNodes = min(max(n, 4), MaxHashNodes) }
+}
 
 // WithHashArguments sets the argument indexes consistenthash keys on (Java's
 // `hash.arguments`, default 0).

@@ -14,6 +14,12 @@ import (
 // DefaultHashNodes is Java's default `hash.nodes`: virtual nodes per provider.
 const DefaultHashNodes = 160
 
+// MaxHashNodes bounds `hash.nodes`: the value comes from URLs (a registry
+// entry, a consumer's parameters), and the ring holds that many points per
+// provider, so an absurd value must not decide how much memory a consumer
+// takes. 4096 points per provider already spread keys evenly.
+const MaxHashNodes = 4096
+
 // NewConsistentHash returns Java's ConsistentHashLoadBalance: a ring of
 // virtual nodes, hash.nodes per provider (default 160), placed as Java
 // places them: for i in [0, nodes/4), md5(Key + i) gives four points, each a

@@ -433,3 +433,30 @@ func TestStatsConcurrent(t *testing.T) {
 		t.Fatalf("counted %d calls, want 4000", total)
 	}
 }
+
+func TestHashNodesBounded(t *testing.T) {
+	ns, _ := nodes(100, 100)
+	tests := []struct {
+		name  string
+		nodes int
+		want  int // ring points per provider
+	}{
+		{"default", 0, DefaultHashNodes},
+		{"below the floor", 1, 4},
+		{"as asked", 320, 320},
+		{"absurd, from a URL", 1 << 30, MaxHashNodes},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var opts []Option
+			if tt.nodes != 0 {
+				opts = append(opts, WithHashNodes(tt.nodes))
+			}
+			p := NewConsistentHash(opts...).Picker(ns).(*hashPicker)
+			// Points of different providers may collide and be merged: allow a few.
+			if got := len(p.ring); got > 2*tt.want || got < 2*tt.want-4 {
+				t.Errorf("ring of 2 providers has %d points, want about %d", got, 2*tt.want)
+			}
+		})
+	}
+}
