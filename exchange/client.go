@@ -230,14 +230,24 @@ func (c *Client) pick() *clientConn {
 // (or WithCallTimeout when ctx has no deadline). req.ID is ignored: the
 // Client numbers requests. A response with a status other than OK is
 // returned together with a *StatusError. Errors: ErrNotReady, ErrClosed,
-// ErrPayloadTooLarge (nothing written), and *StatusError matching ErrTimeout
-// or ErrConnectionLost (and ErrNotSent as well when the request was not
-// wholly written).
+// ErrPayloadTooLarge (nothing written, or the response was over the payload
+// limit: the connection stays), and *StatusError matching ErrTimeout or
+// ErrConnectionLost (and ErrNotSent as well when the request was not wholly
+// written).
 func (c *Client) Call(ctx context.Context, req *Request) (*Response, error) {
-	if _, ok := ctx.Deadline(); !ok && c.o.callTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.o.callTimeout)
-		defer cancel()
+	return c.CallTimeout(ctx, req, 0)
+}
+
+// CallTimeout is Call with a timeout of its own: the call gives up when ctx
+// ends or timeout has passed, whichever comes first, as Call would under
+// context.WithTimeout(ctx, timeout) but without a context and a timer
+// allocated per call. timeout <= 0 means WithCallTimeout's when ctx has no
+// deadline, none otherwise.
+func (c *Client) CallTimeout(ctx context.Context, req *Request, timeout time.Duration) (*Response, error) {
+	if timeout <= 0 {
+		if _, ok := ctx.Deadline(); !ok {
+			timeout = c.o.callTimeout
+		}
 	}
 	cc, err := c.ready(req)
 	if err != nil {
@@ -249,27 +259,43 @@ func (c *Client) Call(ctx context.Context, req *Request) (*Response, error) {
 	id := c.nextID.Add(1)
 	call := c.getCall()
 	if !cc.register(id, call) {
-		c.calls.Put(call)
-		return nil, &StatusError{Status: StatusChannelInactive, Message: "connection closed before the call was written", notSent: true}
+		c.putCall(call)
+		return nil, NotSentError("connection closed before the call was written", nil)
 	}
 	if err := cc.w.writeFrame(FlagRequest|FlagTwoWay|req.Serialization, 0, id, req.Body); err != nil {
 		if cc.unregister(id) {
-			c.calls.Put(call)
+			c.putCall(call)
 		} // else the connection's close is completing it: let it go
-		return nil, &StatusError{Status: StatusChannelInactive, Message: "write failed", cause: err, notSent: true}
+		return nil, NotSentError("write failed", err)
+	}
+	var expired <-chan time.Time
+	if timeout > 0 {
+		expired = call.arm(timeout)
 	}
 	var r callResult
 	select {
 	case r = <-call.done:
 	case <-ctx.Done():
 		if cc.unregister(id) {
-			c.calls.Put(call)
+			c.putCall(call)
 			return nil, timeoutError(true, ctx.Err())
 		}
 		r = <-call.done // answered or failed while we gave up
+	case <-expired:
+		if cc.unregister(id) {
+			c.putCall(call)
+			return nil, timeoutError(true, context.DeadlineExceeded)
+		}
+		r = <-call.done
 	}
-	c.calls.Put(call) // nobody else holds it: it left the table before its result was sent
+	c.putCall(call) // nobody else holds it: it left the table before its result was sent
 	return r.resp, r.err
+}
+
+// putCall gives a finished call back to the pool.
+func (c *Client) putCall(call *pendingCall) {
+	call.disarm()
+	c.calls.Put(call)
 }
 
 // getCall returns an empty pending call from the Client's pool.
@@ -290,7 +316,7 @@ func (c *Client) Send(ctx context.Context, req *Request) error {
 		return timeoutError(false, err)
 	}
 	if err := cc.w.writeFrame(FlagRequest|req.Serialization, 0, c.nextID.Add(1), req.Body); err != nil {
-		return &StatusError{Status: StatusChannelInactive, Message: "write failed", cause: err, notSent: true}
+		return NotSentError("write failed", err)
 	}
 	return nil
 }

@@ -1,6 +1,8 @@
 package exchange
 
 import (
+	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -16,7 +18,26 @@ type callResult struct {
 }
 
 type pendingCall struct {
-	done chan callResult // buffered 1: the one result
+	done  chan callResult // buffered 1: the one result
+	timer *time.Timer     // the call's timeout, made once and reused with the pooled call
+}
+
+// arm starts the call's timeout and returns its channel.
+func (p *pendingCall) arm(d time.Duration) <-chan time.Time {
+	if p.timer == nil {
+		p.timer = time.NewTimer(d)
+	} else {
+		p.timer.Reset(d)
+	}
+	return p.timer.C
+}
+
+// disarm stops the timeout; a synchronous timer channel (Go 1.23+) then
+// delivers nothing stale to the call's next use.
+func (p *pendingCall) disarm() {
+	if p.timer != nil {
+		p.timer.Stop()
+	}
 }
 
 // clientConn is one transport connection of a Client: its pending calls, its
@@ -39,14 +60,78 @@ type clientConn struct {
 	connOnce sync.Once
 }
 
-var _ transport.Handler = (*clientConn)(nil)
+var (
+	_ transport.Handler = (*clientConn)(nil)
+	_ transport.Skipper = (*clientConn)(nil)
+)
 
 func (cc *clientConn) setConn(c transport.Conn) {
 	cc.connOnce.Do(func() { cc.conn, cc.w = c, connWriter{conn: c, pool: &cc.slot.c.frames} })
 }
 
+// frameLen cuts frames at the payload limit: a response over it is skipped
+// as it arrives (OnSkip fails its call alone, the connection stays, as a
+// Java consumer fails such a call with CLIENT_ERROR); any other frame over
+// it breaks the connection.
 func (cc *clientConn) frameLen(buf []byte) (int, error) {
-	return FrameLen(buf, cc.slot.c.o.payload)
+	limit := cc.slot.c.o.payload
+	n, err := FrameLen(buf, limit)
+	if err == nil || limit <= 0 {
+		return n, err
+	}
+	h := (*Header)(buf) // an error means the header was read
+	if h.IsRequest() || h.IsEvent() || !errors.Is(err, ErrPayloadTooLarge) {
+		return n, err
+	}
+	if n, err2 := FrameLen(buf, 0); err2 == nil {
+		return n, transport.ErrSkipFrame
+	}
+	return n, err
+}
+
+// OnSkip fails the call whose response was over the payload limit, with
+// CLIENT_ERROR and Java's message; errors.Is(err, ErrPayloadTooLarge) holds.
+// The response's bytes were dropped unread.
+func (cc *clientConn) OnSkip(_ transport.Conn, head []byte, _ int) {
+	cc.answered()
+	h := Header(head[:HeaderLen])
+	c := cc.slot.c
+	call := cc.take(h.ID())
+	if call == nil {
+		c.droppedResponse(&h)
+		return
+	}
+	fe := &FrameError{Reason: ReasonPayloadTooLarge, Header: h, Limit: c.o.payload}
+	call.done <- callResult{err: &StatusError{Status: StatusClientError,
+		Message: fmt.Sprintf("Data length too large: %d, max payload: %d, response to request %d dropped", h.BodyLen(), c.o.payload, h.ID()),
+		cause:   fe}}
+}
+
+// newResponse copies a response frame's body: the Response and a small body
+// share one allocation.
+func newResponse(h *Header, body []byte) *Response {
+	var r *Response
+	switch n := len(body); {
+	case n <= 48:
+		b := &struct {
+			r Response
+			b [48]byte
+		}{}
+		r = &b.r
+		r.Body = b.b[:n:n]
+	case n <= 200:
+		b := &struct {
+			r Response
+			b [200]byte
+		}{}
+		r = &b.r
+		r.Body = b.b[:n:n]
+	default:
+		r = &Response{Body: make([]byte, n)}
+	}
+	copy(r.Body, body)
+	r.ID, r.Status, r.Serialization = h.ID(), h.Status(), h.SerializationID()
+	return r
 }
 
 func (cc *clientConn) info() ConnInfo {
@@ -199,7 +284,7 @@ func (cc *clientConn) OnFrame(c transport.Conn, frame []byte) {
 			cc.slot.c.droppedResponse(h)
 			return
 		}
-		resp := &Response{ID: h.ID(), Status: h.Status(), Serialization: h.SerializationID(), Body: append([]byte(nil), body...)}
+		resp := newResponse(h, body)
 		var err error
 		if resp.Status != StatusOK {
 			se := &StatusError{Status: resp.Status}
