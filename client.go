@@ -110,8 +110,7 @@ func (c *Client) Refer(iface string, stub any, opts ...ServiceOption) error {
 	if err != nil {
 		return err
 	}
-	fill(sv, methods, func(ctx context.Context, m *stubMethod, args []any) (any, error) {
-		inv := &dubbo.Invocation{Method: m.javaName, ParameterTypes: m.descs, Arguments: args}
+	fill(sv, methods, func(ctx context.Context, _ *stubMethod, inv *dubbo.Invocation) (any, error) {
 		return c.call(ctx, ref, &cfg, inv)
 	})
 	return nil

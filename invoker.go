@@ -30,6 +30,7 @@ type conns struct {
 	byAddr map[string]*sharedConn
 	sched  *exchange.Scheduler // nil until the first connection
 	closed bool
+	bufs   bufPool // request bodies being encoded
 }
 
 type sharedConn struct {
@@ -111,6 +112,25 @@ func (c *conns) scheduler() *exchange.Scheduler {
 	return c.sched
 }
 
+// bufPool holds request body buffers: the exchange copies the body into its
+// frame, so a buffer is free again once the call returns.
+type bufPool struct{ p sync.Pool }
+
+func (b *bufPool) get() *[]byte {
+	if bp, ok := b.p.Get().(*[]byte); ok {
+		return bp
+	}
+	buf := make([]byte, 0, 512)
+	return &buf
+}
+
+func (b *bufPool) put(bp *[]byte) {
+	if cap(*bp) <= 64<<10 {
+		*bp = (*bp)[:0]
+		b.p.Put(bp)
+	}
+}
+
 // invoker adapts a shared exchange connection to cluster.Invoker for one
 // provider URL.
 type invoker struct {
@@ -186,7 +206,10 @@ func (i *invoker) Invoke(ctx context.Context, inv *dubbo.Invocation) (*dubbo.Res
 		return nil, &Error{Code: CodeConnectionLost, Service: inv.Path, Method: inv.Method,
 			Message: "provider " + i.url.Address() + " removed", cause: errors.Join(exchange.ErrClosed, cluster.ErrUnavailable)}
 	}
-	body, err := dubbo.EncodeRequest(nil, inv)
+	bp := i.pool.bufs.get()
+	defer i.pool.bufs.put(bp)
+	body, err := dubbo.EncodeRequest((*bp)[:0], inv)
+	*bp = body
 	if err != nil {
 		return nil, &Error{Code: CodeUnknown, Service: inv.Path, Method: inv.Method, Message: err.Error(), cause: err}
 	}
@@ -194,26 +217,29 @@ func (i *invoker) Invoke(ctx context.Context, inv *dubbo.Invocation) (*dubbo.Res
 		return nil, &Error{Code: CodePayloadTooLarge, Service: inv.Path, Method: inv.Method,
 			Message: fmt.Sprintf("request of %d bytes over the payload limit of %d", len(body), i.limit)}
 	}
-	if d := deadlineFrom(inv.Attachments); d > 0 {
-		// Each attempt gets the call's timeout, as in Java: a retry on
-		// another provider starts a fresh one.
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, d)
-		defer cancel()
-	}
+	// Each attempt gets the call's timeout, as in Java: a retry on another
+	// provider starts a fresh one. The exchange times the call out itself,
+	// without a context per call.
+	d := deadlineFrom(inv.Attachments)
 	if i.state() == exchange.StateConnecting && !i.sc.everReady.Load() {
 		// The directory offers a connecting provider only when none is
 		// ready. Before its first connection is up (the first calls after
 		// Refer), wait for it within the attempt's time; a provider that
 		// was up and is reconnecting fails the attempt at once.
-		if err := i.ex.WaitReady(ctx); err != nil {
+		wctx := ctx
+		if d > 0 {
+			var cancel context.CancelFunc
+			wctx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+		}
+		if err := i.ex.WaitReady(wctx); err != nil {
 			return nil, &Error{Code: CodeConnectionLost, Service: inv.Path, Method: inv.Method,
 				Message: fmt.Sprintf("no connection to %s became ready: %v", i.url.Address(), err),
 				cause:   errors.Join(err, cluster.ErrUnavailable)}
 		}
 		i.sc.everReady.Store(true)
 	}
-	resp, err := i.ex.Call(ctx, &exchange.Request{TwoWay: true, Serialization: byte(serialization.Hessian2), Body: body})
+	resp, err := i.ex.CallTimeout(ctx, &exchange.Request{TwoWay: true, Serialization: byte(serialization.Hessian2), Body: body}, d)
 	if err != nil {
 		return nil, exchangeError(err)
 	}
@@ -232,11 +258,16 @@ func (i *invoker) Invoke(ctx context.Context, inv *dubbo.Invocation) (*dubbo.Res
 // exchangeError maps an exchange failure to a Pulse error that the cluster
 // strategy classifies as the cluster package doc says.
 func exchangeError(err error) error {
+	if errors.Is(err, exchange.ErrPayloadTooLarge) {
+		// A request refused before it left, or a response over the limit
+		// dropped by the client (CLIENT_ERROR): the same on any provider.
+		return &Error{Code: CodePayloadTooLarge, Message: err.Error(), cause: err}
+	}
 	var se *exchange.StatusError
 	if errors.As(err, &se) {
 		switch se.Status {
 		case exchange.StatusChannelInactive:
-			if neverSent(se) {
+			if errors.Is(se, exchange.ErrNotSent) {
 				// The request never left: safe to send elsewhere.
 				return &Error{Code: CodeConnectionLost, Message: err.Error(), cause: joinCause(err, cluster.ErrUnavailable)}
 			}
@@ -252,22 +283,12 @@ func exchangeError(err error) error {
 		return &Error{Code: CodeTimeout, Message: err.Error(), cause: joinCause(err, cluster.ErrTimeout)}
 	case errors.Is(err, exchange.ErrConnectionLost):
 		return &Error{Code: CodeConnectionLost, Message: err.Error(), cause: joinCause(err, cluster.ErrConnectionLost)}
-	case errors.Is(err, exchange.ErrPayloadTooLarge):
-		return &Error{Code: CodePayloadTooLarge, Message: err.Error(), cause: err}
 	case errors.Is(err, context.Canceled):
 		return &Error{Code: CodeCanceled, Message: err.Error(), cause: err}
 	case errors.Is(err, context.DeadlineExceeded):
 		return &Error{Code: CodeTimeout, Message: err.Error(), cause: err}
 	}
 	return &Error{Code: CodeUnknown, Message: err.Error(), cause: err}
-}
-
-// neverSent tells the CHANNEL_INACTIVE errors of calls that were not
-// (wholly) written, which no provider can have run, from those of calls
-// in flight when the connection closed. exchange says it only in the message.
-func neverSent(se *exchange.StatusError) bool {
-	return strings.HasPrefix(se.Message, "connection closed before the call was written") ||
-		strings.HasPrefix(se.Message, "write failed")
 }
 
 // joinCause keeps the exchange error and adds the cluster class for errors.Is.
@@ -289,7 +310,7 @@ func statusError(st exchange.Status, msg string, cause error) error {
 		e.Code = CodePayloadTooLarge
 	case st == exchange.StatusServerTimeout || st == exchange.StatusClientTimeout:
 		e.Code = CodeTimeout
-	case st == exchange.StatusServerError && strings.Contains(msg, "shutting down"):
+	case st == exchange.StatusServerError && msg == exchange.ShuttingDownMessage:
 		// A provider draining after READONLY: the call never ran; go elsewhere.
 		e.Code = CodeConnectionLost
 		e.cause = errors.Join(e.cause, cluster.ErrUnavailable)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pulse-rpc/pulse/internal/service"
+	"github.com/pulse-rpc/pulse/protocol/dubbo"
 )
 
 // A stub is a struct of func fields that Refer fills, once, with functions
@@ -34,7 +35,8 @@ type stubMethod struct {
 }
 
 // invokeFunc makes one call: the root's glue to the cluster/exchange layers.
-type invokeFunc func(ctx context.Context, m *stubMethod, args []any) (any, error)
+// inv comes with the method, its parameter types and the arguments.
+type invokeFunc func(ctx context.Context, m *stubMethod, inv *dubbo.Invocation) (any, error)
 
 // parseStub checks a stub and works out its methods.
 func parseStub(iface string, stub any, describe service.Describer, typeDesc func(string) (string, error)) (reflect.Value, []*stubMethod, error) {
@@ -117,12 +119,26 @@ func parseStubMethod(f reflect.StructField, describe service.Describer, typeDesc
 	return m, nil
 }
 
+// callFrame holds one stub call's invocation, arguments and results in one
+// allocation. It is never reused: the invocation may outlive the call
+// (failback retries it later), so it is left to the garbage collector.
+type callFrame struct {
+	inv  dubbo.Invocation
+	out  [2]reflect.Value
+	args [4]any
+}
+
 // fill sets every func field of the stub to a function that calls invoke.
 func fill(sv reflect.Value, methods []*stubMethod, invoke invokeFunc) {
+	errType := reflect.TypeFor[error]()
 	for _, m := range methods {
 		field := sv.FieldByName(m.field)
 		ft := field.Type()
-		errType := reflect.TypeFor[error]()
+		zeroErr := reflect.Zero(errType)
+		var zeroOut reflect.Value
+		if m.result != nil {
+			zeroOut = reflect.Zero(m.result)
+		}
 		fn := reflect.MakeFunc(ft, func(in []reflect.Value) []reflect.Value {
 			ctx := context.Background()
 			if m.hasCtx {
@@ -131,29 +147,37 @@ func fill(sv reflect.Value, methods []*stubMethod, invoke invokeFunc) {
 				}
 				in = in[1:]
 			}
-			args := make([]any, len(in))
-			for i, v := range in {
-				args[i] = v.Interface()
+			f := new(callFrame)
+			args := f.args[:0:len(f.args)]
+			if len(in) > len(f.args) {
+				args = make([]any, 0, len(in))
 			}
-			value, err := invoke(ctx, m, args)
-			errV := reflect.Zero(errType)
+			for _, v := range in {
+				args = append(args, v.Interface())
+			}
+			f.inv.Method, f.inv.ParameterTypes, f.inv.Arguments = m.javaName, m.descs, args
+			value, err := invoke(ctx, m, &f.inv)
+			errV := zeroErr
 			if err != nil {
 				errV = reflect.ValueOf(&err).Elem()
 			}
 			if m.result == nil {
-				return []reflect.Value{errV}
+				f.out[0] = errV
+				return f.out[:1]
 			}
-			out := reflect.Zero(m.result)
+			out := zeroOut
 			if err == nil && value != nil {
 				v, cerr := service.Convert(value, m.result)
 				if cerr != nil {
 					e := error(&Error{Code: CodeUnknown, Method: m.javaName,
 						Message: "cannot read the result: " + cerr.Error(), cause: cerr})
-					return []reflect.Value{out, reflect.ValueOf(&e).Elem()}
+					errV = reflect.ValueOf(&e).Elem()
+				} else {
+					out = v
 				}
-				out = v
 			}
-			return []reflect.Value{out, errV}
+			f.out = [2]reflect.Value{out, errV}
+			return f.out[:]
 		})
 		field.Set(fn)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pulse-rpc/pulse/cluster"
 	"github.com/pulse-rpc/pulse/exchange"
+	"github.com/pulse-rpc/pulse/protocol/dubbo"
 )
 
 func testDescribe(t reflect.Type) (string, error) {
@@ -105,7 +106,11 @@ func TestFill(t *testing.T) {
 		t.Fatal(err)
 	}
 	boom := errors.New("boom")
-	fill(sv, methods, func(ctx context.Context, m *stubMethod, args []any) (any, error) {
+	fill(sv, methods, func(ctx context.Context, m *stubMethod, inv *dubbo.Invocation) (any, error) {
+		if inv.Method != m.javaName || len(inv.ParameterTypes) != len(inv.Arguments) {
+			t.Errorf("invocation %+v for %s", inv, m.javaName)
+		}
+		args := inv.Arguments
 		switch m.javaName {
 		case "sayHi":
 			return "hi, " + args[0].(string), nil
@@ -193,7 +198,8 @@ func TestStatusErrorMapping(t *testing.T) {
 		{exchange.StatusBadRequest, "Service not found:org.x.Y, sayHo", CodeUnknownMethod},
 		{exchange.StatusBadResponse, "Data length too large: 9000000, max payload: 8388608", CodePayloadTooLarge},
 		{exchange.StatusServerTimeout, "slow", CodeTimeout},
-		{exchange.StatusServerError, "server is shutting down: call another provider", CodeConnectionLost},
+		{exchange.StatusServerError, exchange.ShuttingDownMessage, CodeConnectionLost},
+		{exchange.StatusServerError, "disk is shutting down", CodeUnknown},
 		{exchange.StatusServiceError, "NullPointerException", CodeUnknown},
 	}
 	for _, tt := range tests {
@@ -203,7 +209,7 @@ func TestStatusErrorMapping(t *testing.T) {
 		}
 	}
 	// A draining provider's refusal is retried elsewhere by failover.
-	if err := statusError(exchange.StatusServerError, "server is shutting down", nil); !cluster.Retryable(err, false) {
+	if err := statusError(exchange.StatusServerError, exchange.ShuttingDownMessage, nil); !cluster.Retryable(err, false) {
 		t.Error("a shutting-down answer is not retryable")
 	}
 	if err := statusError(exchange.StatusServerThreadpoolExhausted, "Thread pool is EXHAUSTED!", nil); !cluster.Retryable(err, false) {
@@ -215,10 +221,14 @@ func TestStatusErrorMapping(t *testing.T) {
 		want      Code
 		retryable bool // for a non-idempotent call
 	}{
-		{&exchange.StatusError{Status: exchange.StatusChannelInactive, Message: "connection closed before the call was written"}, CodeConnectionLost, true},
+		{exchange.NotSentError("connection closed before the call was written", nil), CodeConnectionLost, true},
+		{exchange.NotSentError("any words", errors.New("broken pipe")), CodeConnectionLost, true},
+		{&exchange.StatusError{Status: exchange.StatusChannelInactive, Message: "connection closed before the call was written"}, CodeConnectionLost, false},
 		{&exchange.StatusError{Status: exchange.StatusChannelInactive, Message: "connection to x closed, request 3 failed without waiting for its timeout"}, CodeConnectionLost, false},
 		{&exchange.StatusError{Status: exchange.StatusClientTimeout}, CodeTimeout, false},
 		{exchange.ErrNotReady, CodeConnectionLost, true},
+		{&exchange.StatusError{Status: exchange.StatusClientError, Message: "Data length too large: 9000000, max payload: 8388608"}, CodePayloadTooLarge, false},
+		{fmt.Errorf("w: %w", &exchange.FrameError{Reason: exchange.ReasonPayloadTooLarge}), CodePayloadTooLarge, false},
 		{fmt.Errorf("w: %w", context.Canceled), CodeCanceled, false},
 	}
 	for _, tt := range ex {
