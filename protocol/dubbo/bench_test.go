@@ -1,6 +1,7 @@
 package dubbo
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -61,6 +62,25 @@ func BenchmarkDecodeResponse(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := DecodeResponse(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeRequest4K: sayHi with a 4 KiB argument (the bench
+// harness's hi4k call).
+func BenchmarkDecodeRequest4K(b *testing.B) {
+	inv := &Invocation{Path: greetings, Version: "0.0.0", Method: "sayHi",
+		ParameterTypes: []string{"Ljava/lang/String;"}, Arguments: []any{strings.Repeat("p", 4096)},
+		Attachments: benchAttachments()}
+	body, err := EncodeRequest(nil, inv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if _, err := DecodeRequest(body); err != nil {
 			b.Fatal(err)
 		}
 	}

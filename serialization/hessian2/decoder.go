@@ -83,6 +83,15 @@ func (d *Decoder) Skip() error {
 // Decode reads the next value.
 func (d *Decoder) Decode() (any, error) {
 	start, before := d.sc.pos, d.sc.mark()
+	if start < len(d.sc.b) && isStringTag(d.sc.b[start]) {
+		// Walked and read in one pass (the scanner checks it as it goes).
+		v, err := d.sc.readStringAny()
+		if err != nil {
+			return nil, err
+		}
+		d.ours()
+		return v, nil
+	}
 	if err := d.sc.skip(); err != nil {
 		return nil, err
 	}
@@ -280,36 +289,56 @@ func (d *Decoder) fastStringMap() (map[string]any, bool, error) {
 	if t != tagMapU {
 		return nil, false, nil
 	}
-	// Validate the whole map first, then walk it again for its entries.
-	mk := s.mark()
-	if err := s.skip(); err != nil {
+	// One pass: keys and values are checked as they are read. Anything
+	// else than a string key and a primitive value gives up (the caller
+	// rewinds and lets the library decode the map).
+	s.pos++
+	if err := s.enter(); err != nil { // the map counts as a reference
 		return nil, false, err
 	}
-	end, walked := s.pos, s.containers
-	s.restore(mk)
-	s.pos++
-	var m map[string]any
-	for s.pos < end-1 {
-		k, null, err := s.readString()
-		if err != nil || null {
-			return nil, false, nil
-		}
-		vs := s.pos
-		if err := s.skip(); err != nil {
+	m, ok, err := d.stringMapEntries()
+	s.depth--
+	return m, ok, err
+}
+
+// stringMapEntries reads the entries of the map fastStringMap opened.
+func (d *Decoder) stringMapEntries() (map[string]any, bool, error) {
+	s := &d.sc
+	m := make(map[string]any, 8)
+	for {
+		t, err := s.peek()
+		if err != nil {
 			return nil, false, err
 		}
-		v, ok := d.primitive(vs)
-		if !ok {
+		if t == tagEnd {
+			s.pos++
+			return m, true, nil
+		}
+		if !isStringTag(t) {
 			return nil, false, nil
 		}
-		if m == nil {
-			m = make(map[string]any, 8)
+		k, _, err := s.readString()
+		if err != nil {
+			return nil, false, err
+		}
+		if t, err = s.peek(); err != nil {
+			return nil, false, err
+		}
+		var v any
+		if isStringTag(t) {
+			if v, err = s.readStringAny(); err != nil {
+				return nil, false, err
+			}
+		} else {
+			vs := s.pos
+			if err := s.skip(); err != nil {
+				return nil, false, err
+			}
+			var ok bool
+			if v, ok = d.primitive(vs); !ok {
+				return nil, false, nil // a list, map or object: the library's
+			}
 		}
 		m[k] = v
 	}
-	s.pos, s.containers = end, walked // the map counts as a reference
-	if m == nil {
-		m = map[string]any{}
-	}
-	return m, true, nil
 }

@@ -196,14 +196,21 @@ func (s *scanner) stringChunkLen(t byte) (int, bool, error) {
 	return 0, false, s.fail("expected a string")
 }
 
-// utf8Units advances over n UTF-16 units of modified UTF-8 and returns the
-// byte length. A 3-byte sequence is one unit (surrogates travel as two).
+// utf8Units advances over n UTF-16 units of modified UTF-8. A 3-byte
+// sequence is one unit (surrogates travel as two). ASCII goes 8 bytes at a
+// time: one unit per byte.
 func (s *scanner) utf8Units(n int) error {
-	for ; n > 0; n-- {
+	for n > 0 {
+		if n >= 8 && len(s.b)-s.pos >= 8 && binary.LittleEndian.Uint64(s.b[s.pos:])&0x8080808080808080 == 0 {
+			s.pos += 8
+			n -= 8
+			continue
+		}
 		if s.pos >= len(s.b) {
 			return s.fail("truncated string")
 		}
 		c := s.b[s.pos]
+		n--
 		switch {
 		case c < 0x80:
 			s.pos++
@@ -277,6 +284,25 @@ func (s *scanner) readString() (str string, null bool, err error) {
 		return javaString(s.b[start:end]), false, nil
 	}
 	return s.joinChunks(at), false, nil
+}
+
+// readStringAny reads the string whose tag is at the current position, as
+// an any: an interned string comes already boxed.
+func (s *scanner) readStringAny() (any, error) {
+	at := s.pos
+	t := s.b[at]
+	s.pos++
+	start, end, multi, err := s.stringBody(t)
+	if err != nil {
+		return nil, err
+	}
+	if multi {
+		return s.joinChunks(at), nil
+	}
+	if v, ok := s.interned(s.b[start:end]); ok {
+		return v, nil
+	}
+	return javaString(s.b[start:end]), nil
 }
 
 // interned looks raw up in the intern table (no allocation).
@@ -533,7 +559,13 @@ func (s *scanner) skipTagged(t byte) error {
 	if err := s.enter(); err != nil {
 		return err
 	}
-	defer func() { s.depth-- }()
+	err := s.skipContainer(t)
+	s.depth-- // not deferred: a defer here costs more than the walk of a small map
+	return err
+}
+
+// skipContainer walks the list, map or object opened by t, after enter.
+func (s *scanner) skipContainer(t byte) error {
 	switch {
 	case t == tagListV:
 		if err := s.skipType(); err != nil {

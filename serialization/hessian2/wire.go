@@ -1,6 +1,7 @@
 package hessian2
 
 import (
+	"bytes"
 	"math"
 	"time"
 	"unicode/utf8"
@@ -193,10 +194,8 @@ func isASCII(s string) bool {
 // javaString turns the bytes of one or more string chunks (Java's modified
 // UTF-8 with surrogate pairs as two 3-byte sequences) into a Go string.
 func javaString(raw []byte) string {
-	for _, c := range raw {
-		if c == 0xed { // lead byte of every encoded surrogate
-			return string(fixSurrogates(raw))
-		}
+	if bytes.IndexByte(raw, 0xed) >= 0 { // lead byte of every encoded surrogate
+		return string(fixSurrogates(raw))
 	}
 	return string(raw)
 }
