@@ -9,11 +9,15 @@
 //
 // A Client keeps one connection to its address (WithConnections for N) and
 // multiplexes calls on it by request id. Each connection has its own table
-// of pending calls. A call ends with its response, with its context
-// (CLIENT_TIMEOUT if it was never written, SERVER_TIMEOUT if it was: both
-// match ErrTimeout, and the pending entry is removed at once), or at once
-// with CHANNEL_INACTIVE (ErrConnectionLost) when its connection closes. A
-// response nobody waits for any more is dropped and logged at most every 10 s.
+// of pending calls. A call ends with its response, with its context or its
+// own timeout (CallTimeout: a timer kept with the pooled call, no context per
+// call) (CLIENT_TIMEOUT if it was never written, SERVER_TIMEOUT if it was:
+// both match ErrTimeout, and the pending entry is removed at once), or at
+// once with CHANNEL_INACTIVE (ErrConnectionLost) when its connection closes.
+// A response over the payload limit fails its call alone with CLIENT_ERROR
+// (ErrPayloadTooLarge), as Java's consumer does; its bytes are dropped as
+// they arrive and the connection stays. A response nobody waits for any more
+// is dropped and logged at most every 10 s.
 //
 // Connected is not healthy: a connection is "connecting" until the peer has
 // sent something on it, and the Client sends a heartbeat as soon as it
