@@ -19,7 +19,7 @@ func (s *Server) handle(ctx context.Context, req *exchange.Request) *exchange.Re
 		return errorResponse(req, exchange.StatusBadRequest,
 			fmt.Sprintf("unsupported serialization id %d: Pulse speaks hessian2 (2)", req.Serialization))
 	}
-	inv, err := dubbo.DecodeRequest(req.Body, dubbo.WithPayloadLimit(s.cfg.payloadLimit))
+	inv, err := dubbo.DecodeRequest(req.Body, s.decode...)
 	if err != nil {
 		s.cfg.logger.Warn("pulse: bad request body", "err", err)
 		return errorResponse(req, exchange.StatusBadRequest, "pulse: cannot decode the request: "+err.Error())
@@ -31,12 +31,12 @@ func (s *Server) handle(ctx context.Context, req *exchange.Request) *exchange.Re
 			"Not found exported service: %s in %s (pulse)", serviceKey(group, inv.Path, inv.Version), s.exportedKeys()))
 	}
 
-	callCtx, call := withServerCall(ctx, Attachments(inv.Attachments))
-	if d := deadlineFrom(inv.Attachments); d > 0 {
-		var cancel context.CancelFunc
-		callCtx, cancel = context.WithTimeout(callCtx, d)
-		defer cancel()
-	}
+	// The caller's attachments and timeout, in one allocation and with no
+	// timer unless the method waits on Done (server_call.go).
+	cc := newCallContext(ctx, Attachments(inv.Attachments), deadlineFrom(inv.Attachments))
+	defer cc.end()
+	var callCtx context.Context = cc
+	call := &cc.call
 
 	var value any
 	switch inv.Method {
