@@ -11,6 +11,7 @@ import (
 
 	"github.com/pulse-rpc/pulse/exchange"
 	"github.com/pulse-rpc/pulse/internal/service"
+	"github.com/pulse-rpc/pulse/protocol/dubbo"
 	"github.com/pulse-rpc/pulse/registry"
 	"github.com/pulse-rpc/pulse/serialization"
 )
@@ -29,6 +30,7 @@ type Server struct {
 	started  bool
 	ex       *exchange.Server
 	ready    chan struct{}
+	decode   []dubbo.DecodeOption // built once by Serve: no allocation per call
 }
 
 // registerWait bounds how long Serve waits for the registry before it
@@ -140,6 +142,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		s.mu.Unlock()
 		return errors.New("pulse: no services registered")
 	}
+	s.decode = []dubbo.DecodeOption{dubbo.WithPayloadLimit(s.cfg.payloadLimit), dubbo.WithInterned(s.interned())}
 	s.mu.Unlock()
 
 	reg, err := openRegistry(ctx, s.cfg.registry, s.cfg.logger)
@@ -205,6 +208,20 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	s.cfg.logger.Info("pulse: stopped", "addr", ex.Addr().String())
 	return nil
+}
+
+// interned is the table of the strings the calls to this server repeat:
+// its services' names, versions and groups, their methods' names and
+// parameter descriptors. Decoding them then allocates nothing.
+func (s *Server) interned() *dubbo.Interned {
+	var strs []string
+	for _, e := range s.services {
+		strs = append(strs, e.iface, e.version, e.group)
+		for _, m := range e.svc.All() {
+			strs = append(strs, m.JavaName, m.Descriptor())
+		}
+	}
+	return dubbo.NewInterned(strs...)
 }
 
 // providerURLs builds the URLs Java Dubbo 2.7 would register for the services.

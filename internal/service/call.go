@@ -41,7 +41,12 @@ func (m *Method) Call(ctx context.Context, args []any) (result any, err error) {
 		return nil, &ArgumentError{Method: m.JavaName, Index: -1,
 			Err: fmt.Errorf("%d arguments for %d parameters", len(args), len(m.ParamTypes))}
 	}
-	in := make([]reflect.Value, 0, len(args)+1)
+	var buf [8]reflect.Value // on the stack: Call does not keep in
+	in := buf[:0]
+	if len(args)+2 > len(buf) {
+		in = make([]reflect.Value, 0, len(args)+2)
+	}
+	in = append(in, m.recv)
 	if m.hasCtx {
 		if ctx == nil {
 			ctx = context.Background()

@@ -53,7 +53,8 @@ type Method struct {
 	Result     reflect.Type   // nil when the method returns only an error or nothing
 	hasCtx     bool
 	hasErr     bool
-	fn         reflect.Value // bound method value
+	fn         reflect.Value // the method's func, receiver first: no method value to make per call
+	recv       reflect.Value
 }
 
 // Descriptor is the concatenated JVM descriptor as the wire carries it.
@@ -116,10 +117,11 @@ func New(name string, impl any, opts Options) (*Service, error) {
 		if excluded[rm.Name] {
 			continue
 		}
-		m, err := newMethod(rm, v.Method(i), opts)
+		m, err := newMethod(rm, v.Method(i).Type(), opts)
 		if err != nil {
 			return nil, fail(rm.Name, "%v", err)
 		}
+		m.recv = v
 		for _, other := range s.byName[m.JavaName] {
 			if other.Descriptor() == m.Descriptor() {
 				return nil, fail(rm.Name, "Java method %s(%s) is already answered by %s; give one of them another name or other parameter types",
@@ -147,9 +149,9 @@ func missingMethod(t reflect.Type, goName string) string {
 	return fmt.Sprintf("%s has no exported method %s", t, goName)
 }
 
-func newMethod(rm reflect.Method, fn reflect.Value, opts Options) (*Method, error) {
-	ft := fn.Type() // without receiver
-	m := &Method{GoName: rm.Name, JavaName: javaName(rm.Name), fn: fn}
+func newMethod(rm reflect.Method, ft reflect.Type, opts Options) (*Method, error) {
+	// ft is without the receiver
+	m := &Method{GoName: rm.Name, JavaName: javaName(rm.Name), fn: rm.Func}
 	if n, ok := opts.Names[rm.Name]; ok {
 		if n == "" {
 			return nil, errors.New("mapped to an empty Java name")

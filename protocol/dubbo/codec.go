@@ -11,32 +11,76 @@ import (
 // DefaultPayloadLimit is Java Dubbo's default `payload`: 8 MiB.
 const DefaultPayloadLimit = 8 << 20
 
-// DecodeOption tunes DecodeRequest and DecodeResponse.
-type DecodeOption func(*decodeConfig)
+// DecodeOption tunes DecodeRequest and DecodeResponse. Options are plain
+// values: a caller may build its list once and pass it to every call, and
+// applying them allocates nothing.
+type DecodeOption struct {
+	what     byte // which field is set
+	n        int
+	interned *Interned
+}
+
+const (
+	optLimit byte = iota + 1
+	optDepth
+	optInterned
+)
 
 type decodeConfig struct {
 	limit    int
 	maxDepth int
+	intern   map[string]any
 }
 
 // WithPayloadLimit refuses bodies longer than n bytes (n <= 0: no limit).
 // The default is DefaultPayloadLimit.
-func WithPayloadLimit(n int) DecodeOption { return func(c *decodeConfig) { c.limit = n } }
+func WithPayloadLimit(n int) DecodeOption { return DecodeOption{what: optLimit, n: n} }
 
 // WithMaxDepth bounds how deeply lists, maps and objects may nest
 // (default hessian2.DefaultMaxDepth).
-func WithMaxDepth(n int) DecodeOption { return func(c *decodeConfig) { c.maxDepth = n } }
+func WithMaxDepth(n int) DecodeOption { return DecodeOption{what: optDepth, n: n} }
+
+// WithInterned makes the decoder return the shared copies of t's strings
+// instead of allocating new ones (nil: the common ones only).
+func WithInterned(t *Interned) DecodeOption { return DecodeOption{what: optInterned, interned: t} }
+
+// Interned is a read-only table of strings a decoder returns shared copies
+// of: the ones nearly every body carries (Dubbo's version, attachment keys)
+// and those given to NewInterned, such as the service and method names a
+// provider serves.
+type Interned struct{ m map[string]any }
+
+// NewInterned returns a table of the common strings and strs.
+func NewInterned(strs ...string) *Interned {
+	m := make(map[string]any, len(commonStrings)+len(strs))
+	for k, v := range commonStrings {
+		m[k] = v
+	}
+	for _, s := range strs {
+		m[s] = s // boxed once here
+	}
+	return &Interned{m: m}
+}
 
 func newDecoder(body []byte, opts []DecodeOption) (*hessian2.Decoder, error) {
-	c := decodeConfig{limit: DefaultPayloadLimit}
-	if len(opts) > 0 {
-		c = applyOptions(c, opts) // kept apart: taking c's address moves it to the heap
+	c := decodeConfig{limit: DefaultPayloadLimit, intern: commonStrings}
+	for _, o := range opts {
+		switch o.what {
+		case optLimit:
+			c.limit = o.n
+		case optDepth:
+			c.maxDepth = o.n
+		case optInterned:
+			if o.interned != nil {
+				c.intern = o.interned.m
+			}
+		}
 	}
 	if c.limit > 0 && len(body) > c.limit {
 		return nil, &DecodeError{Part: "body", Err: fmt.Errorf("%w: %d > %d", ErrPayloadTooLarge, len(body), c.limit)}
 	}
 	d := hessian2.NewDecoder(body, c.maxDepth)
-	d.Intern(commonStrings)
+	d.Intern(c.intern)
 	return d, nil
 }
 
@@ -53,13 +97,6 @@ var commonStrings = func() map[string]any {
 	}
 	return m
 }()
-
-func applyOptions(c decodeConfig, opts []DecodeOption) decodeConfig {
-	for _, o := range opts {
-		o(&c)
-	}
-	return c
-}
 
 // EncodeRequest appends the request body of inv to dst, as Java's
 // DubboCodec.encodeRequestData writes it: dubbo version, path, version,
