@@ -127,7 +127,9 @@ func newResponse(h *Header, body []byte) *Response {
 		r = &b.r
 		r.Body = b.b[:n:n]
 	default:
-		r = &Response{Body: make([]byte, n)}
+		r = &Response{Body: append([]byte(nil), body...)} // not zeroed first
+		r.ID, r.Status, r.Serialization = h.ID(), h.Status(), h.SerializationID()
+		return r
 	}
 	copy(r.Body, body)
 	r.ID, r.Status, r.Serialization = h.ID(), h.Status(), h.SerializationID()

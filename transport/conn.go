@@ -19,8 +19,12 @@ const (
 	// maxRounds is how many queued batches one caller writes for others
 	// before a fresh goroutine takes over.
 	maxRounds = 8
-	// keepBuffer is the largest queue buffer kept for reuse.
-	keepBuffer = 64 << 10
+	// keepBuffer is the largest queue buffer always kept for reuse; one up
+	// to maxKeepBuffer is kept while batches fill at least a quarter of it
+	// (64 answers of 4 KiB make a 256 KiB batch, which would otherwise be
+	// grown from small again for every batch).
+	keepBuffer    = 64 << 10
+	maxKeepBuffer = 1 << 20
 )
 
 // conn is the Conn of both sides: a *net.TCPConn read by a getty session and
@@ -188,7 +192,7 @@ func (c *conn) takeQueued() []byte {
 
 // giveBack keeps a written queue buffer as the next spare.
 func (c *conn) giveBack(buf []byte) {
-	if buf == nil || cap(buf) > keepBuffer {
+	if buf == nil || cap(buf) > maxKeepBuffer || cap(buf) > keepBuffer && len(buf) < cap(buf)/4 {
 		return
 	}
 	c.wmu.Lock()
