@@ -44,12 +44,13 @@ type Server struct {
 
 	conns    sync.Map // transport.Conn -> *serverConn
 	nconns   atomic.Int64
-	inflight atomic.Int64   // calls being handled, reported in health
-	handlers sync.WaitGroup // calls being handled, for Close
-	workers  *workers       // run the calls (unless inline)
-	bg       background     // heartbeat and READONLY writes
-	pings    atomic.Int64   // heartbeats sent
-	answered atomic.Int64   // heartbeats answered
+	inflight atomic.Int64     // calls being handled, reported in health
+	handlers sync.WaitGroup   // calls being handled, for Close
+	workers  *workers         // run the calls (unless inline)
+	recycler ResponseRecycler // h, if it takes its responses back
+	bg       background       // heartbeat and READONLY writes
+	pings    atomic.Int64     // heartbeats sent
+	answered atomic.Int64     // heartbeats answered
 	draining atomic.Bool
 	refusing atomic.Bool // the drain wait ran out: calls are refused, not run
 	closed   atomic.Bool
@@ -90,6 +91,7 @@ func listen(addr string, h Handler, lf listenFunc, opts ...ServerOption) (*Serve
 	}
 	s := &Server{h: h, o: o, log: o.logger, policy: policy}
 	s.workers = newWorkers(o.maxWorkers, s.serveJob)
+	s.recycler, _ = h.(ResponseRecycler)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.sched, s.ownSch = o.scheduler, false
 	if s.sched == nil {
@@ -309,36 +311,55 @@ func (s *Server) serveJob(j *job) {
 
 // serve runs the handler and writes its answer.
 func (s *Server) serve(sc *serverConn, req *Request) {
-	defer s.handlers.Done()
-	defer s.inflight.Add(-1)
-	ctx := sc.ctx
-	var answered atomic.Bool
+	var resp *Response
 	if s.o.handlerTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.o.handlerTimeout)
-		defer cancel()
+		resp = s.serveTimed(sc, req)
+	} else {
+		resp = s.handle(sc.ctx, req)
 		if req.TwoWay {
-			ser, id := req.Serialization, req.ID // req is reused once serve returns; the func may still run
-			stop := context.AfterFunc(ctx, func() {
-				if ctx.Err() == context.DeadlineExceeded && answered.CompareAndSwap(false, true) {
-					sc.w.write(errorResponse(ser, id, StatusServerTimeout,
-						"provider handler timed out after "+s.o.handlerTimeout.String()))
-				}
-			})
-			defer stop()
+			s.answer(sc, req, resp)
 		}
 	}
+	if s.recycler != nil && resp != nil {
+		s.recycler.RecycleResponse(resp)
+	}
+	s.inflight.Add(-1)
+	s.handlers.Done()
+}
+
+// serveTimed runs the handler under WithHandlerTimeout: when it has not
+// returned in time the caller gets SERVER_TIMEOUT at once.
+func (s *Server) serveTimed(sc *serverConn, req *Request) *Response {
+	ctx, cancel := context.WithTimeout(sc.ctx, s.o.handlerTimeout)
+	defer cancel()
+	var answered atomic.Bool
+	if req.TwoWay {
+		ser, id := req.Serialization, req.ID // req is reused once serve returns; the func may still run
+		stop := context.AfterFunc(ctx, func() {
+			if ctx.Err() == context.DeadlineExceeded && answered.CompareAndSwap(false, true) {
+				sc.w.write(errorResponse(ser, id, StatusServerTimeout,
+					"provider handler timed out after "+s.o.handlerTimeout.String()))
+			}
+		})
+		defer stop()
+	}
 	resp := s.handle(ctx, req)
-	if !req.TwoWay || !answered.CompareAndSwap(false, true) {
-		return
+	if !req.TwoWay || !answered.CompareAndSwap(false, true) || s.closed.Load() {
+		return resp
 	}
-	if s.closed.Load() {
-		return // the connection is closing under the call: the client fails it with CHANNEL_INACTIVE
-	}
-	if s.o.handlerTimeout > 0 && ctx.Err() == context.DeadlineExceeded {
+	if ctx.Err() == context.DeadlineExceeded {
 		sc.w.write(errorResponse(req.Serialization, req.ID, StatusServerTimeout,
 			"provider handler timed out after "+s.o.handlerTimeout.String()))
-		return
+		return resp
+	}
+	s.answer(sc, req, resp)
+	return resp
+}
+
+// answer writes the handler's response to a two-way request.
+func (s *Server) answer(sc *serverConn, req *Request, resp *Response) {
+	if s.closed.Load() {
+		return // the connection is closing under the call: the client fails it with CHANNEL_INACTIVE
 	}
 	if resp == nil {
 		sc.w.write(errorResponse(req.Serialization, req.ID, StatusServiceError, "handler returned no response"))

@@ -147,3 +147,39 @@ func TestRefusesAfterDrainDeadline(t *testing.T) {
 		t.Fatalf("handler ran %d times, want 1", n)
 	}
 }
+
+// recycling is an echo Handler that counts the Responses given back.
+type recycling struct {
+	recycled atomic.Int32
+	bad      atomic.Int32
+}
+
+func (r *recycling) HandleRequest(ctx context.Context, req *Request) *Response {
+	return &Response{Status: StatusOK, Body: append([]byte(nil), req.Body...)}
+}
+
+func (r *recycling) RecycleResponse(resp *Response) {
+	if resp.Status != StatusOK || len(resp.Body) == 0 {
+		r.bad.Add(1)
+	}
+	resp.Body = append(resp.Body[:0], "overwritten"...) // after its write: the client must not see it
+	r.recycled.Add(1)
+}
+
+// TestResponseRecycler: a Handler that takes its Responses back gets each
+// of them once it has been written, and not before.
+func TestResponseRecycler(t *testing.T) {
+	h := &recycling{}
+	s := startServer(t, h)
+	c := startClient(t, s.Addr().String())
+	for i := range 50 {
+		body := "call-" + strings.Repeat("x", i)
+		if resp, err := call(c, 10*time.Second, body); err != nil || string(resp.Body) != body {
+			t.Fatalf("call %d: %v %+v", i, err, resp)
+		}
+	}
+	waitFor(t, 10*time.Second, "50 responses given back", func() bool { return h.recycled.Load() == 50 })
+	if h.bad.Load() != 0 {
+		t.Fatal("a response was given back changed")
+	}
+}
