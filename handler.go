@@ -50,7 +50,7 @@ func (s *Server) handle(ctx context.Context, req *exchange.Request) *exchange.Re
 		var m *service.Method
 		m, err = e.svc.Lookup(inv.Method, strings.Join(inv.ParameterTypes, ""), len(inv.Arguments))
 		if err == nil {
-			value, err = m.Call(callCtx, inv.Arguments)
+			value, err = m.CallCtx(&cc.self, inv.Arguments)
 		}
 	}
 	if err != nil && errors.Is(err, context.DeadlineExceeded) && errors.Is(callCtx.Err(), context.DeadlineExceeded) {
@@ -69,12 +69,37 @@ func (s *Server) handle(ctx context.Context, req *exchange.Request) *exchange.Re
 				"panic", pe.Value, "stack", string(pe.Stack))
 		}
 	}
-	body, err := dubbo.EncodeResponse(nil, res, inv.DubboVersion)
+	resp, _ := s.resps.Get().(*exchange.Response)
+	if resp == nil {
+		resp = &exchange.Response{}
+	}
+	body, err := dubbo.EncodeResponse(resp.Body[:0], res, inv.DubboVersion)
 	if err != nil {
+		s.resps.Put(resp)
 		s.cfg.logger.Warn("pulse: cannot encode a result", "service", inv.Path, "method", inv.Method, "err", err)
 		return errorResponse(req, exchange.StatusServiceError, "pulse: cannot encode the result: "+err.Error())
 	}
-	return &exchange.Response{ID: req.ID, Status: exchange.StatusOK, Serialization: req.Serialization, Body: body}
+	*resp = exchange.Response{ID: req.ID, Status: exchange.StatusOK, Serialization: req.Serialization, Body: body}
+	return resp
+}
+
+// provider is the exchange.Handler of a Server: it serves calls (handle)
+// and takes the responses back once written, for the next calls.
+type provider struct{ s *Server }
+
+func (p provider) HandleRequest(ctx context.Context, req *exchange.Request) *exchange.Response {
+	return p.s.handle(ctx, req)
+}
+
+// maxKeptBody is the largest response buffer kept for reuse.
+const maxKeptBody = 64 << 10
+
+func (p provider) RecycleResponse(resp *exchange.Response) {
+	if cap(resp.Body) > maxKeptBody {
+		return
+	}
+	*resp = exchange.Response{Body: resp.Body[:0]}
+	p.s.resps.Put(resp)
 }
 
 // invokeGeneric serves Java's GenericService.$invoke(method, types, args):

@@ -31,6 +31,7 @@ type Server struct {
 	ex       *exchange.Server
 	ready    chan struct{}
 	decode   []dubbo.DecodeOption // built once by Serve: no allocation per call
+	resps    sync.Pool            // *exchange.Response, given back by exchange once written
 }
 
 // registerWait bounds how long Serve waits for the registry before it
@@ -152,7 +153,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	if reg != nil {
 		defer reg.Close()
 	}
-	ex, err := exchange.Listen(s.cfg.address, exchange.HandlerFunc(s.handle),
+	ex, err := exchange.Listen(s.cfg.address, provider{s},
 		exchange.WithHeartbeat(exchange.Heartbeat{Interval: s.cfg.heartbeat, Timeout: s.cfg.hbTimeout()}),
 		exchange.WithPayloadLimit(s.cfg.payloadLimit),
 		exchange.WithHandlerTimeout(s.cfg.callTimeout),

@@ -18,6 +18,7 @@ type callContext struct {
 	parent   context.Context
 	deadline time.Time // zero: none
 	call     serverCall
+	self     context.Context // this one, in a variable: handed to the method without an allocation
 
 	made    atomic.Bool // real is set
 	ended   atomic.Bool // the method returned
@@ -29,6 +30,7 @@ type callContext struct {
 
 func newCallContext(parent context.Context, a Attachments, timeout time.Duration) *callContext {
 	c := &callContext{parent: parent, call: serverCall{incoming: a}}
+	c.self = c
 	if timeout > 0 {
 		c.deadline = time.Now().Add(timeout)
 	}

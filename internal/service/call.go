@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 )
 
+var background = context.Background()
+
 // ArgumentError is a call whose arguments do not fit the method.
 type ArgumentError struct {
 	Method string // Java name
@@ -37,6 +39,15 @@ func (e *PanicError) Error() string { return fmt.Sprintf("method %s panicked: %v
 // calls it. The error is the method's own error, an *ArgumentError or a
 // *PanicError.
 func (m *Method) Call(ctx context.Context, args []any) (result any, err error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return m.CallCtx(&ctx, args)
+}
+
+// CallCtx is Call with the context in a variable that outlives the call:
+// handing it to the method then allocates nothing.
+func (m *Method) CallCtx(ctx *context.Context, args []any) (result any, err error) {
 	if len(args) != len(m.ParamTypes) {
 		return nil, &ArgumentError{Method: m.JavaName, Index: -1,
 			Err: fmt.Errorf("%d arguments for %d parameters", len(args), len(m.ParamTypes))}
@@ -48,10 +59,11 @@ func (m *Method) Call(ctx context.Context, args []any) (result any, err error) {
 	}
 	in = append(in, m.recv)
 	if m.hasCtx {
-		if ctx == nil {
-			ctx = context.Background()
+		if *ctx == nil {
+			in = append(in, reflect.ValueOf(&background).Elem())
+		} else {
+			in = append(in, reflect.ValueOf(ctx).Elem()) // of type context.Context: passed as is
 		}
-		in = append(in, reflect.ValueOf(ctx))
 	}
 	for i, a := range args {
 		v, err := Convert(a, m.ParamTypes[i])

@@ -178,6 +178,16 @@ func argValue(desc string, a any) any {
 	return a
 }
 
+// smallCall is the most arguments whose invocation DecodeRequest
+// allocates in one piece.
+const smallCall = 3
+
+type smallInvocation struct {
+	inv   Invocation
+	types [smallCall]string
+	args  [smallCall]any
+}
+
 // DecodeRequest reads a request body as Java's DecodeableRpcInvocation does.
 // The body fields are returned as written (attachments are not merged into
 // Path or Version). Arguments decode to their natural Go types (see the
@@ -188,33 +198,37 @@ func DecodeRequest(body []byte, opts ...DecodeOption) (*Invocation, error) {
 		return nil, err
 	}
 	defer d.Release()
-	inv := &Invocation{}
-	fields := [...]struct {
-		part string
-		dst  *string
-	}{
-		{"dubbo version", &inv.DubboVersion},
-		{"path", &inv.Path},
-		{"version", &inv.Version},
-		{"method", &inv.Method},
-	}
-	for _, f := range fields {
-		if *f.dst, _, err = d.DecodeString(); err != nil {
-			return nil, &DecodeError{Part: f.part, Err: err}
+	var head [4]string // dubbo version, path, version, method
+	for i, part := range [...]string{"dubbo version", "path", "version", "method"} {
+		if head[i], _, err = d.DecodeString(); err != nil {
+			return nil, &DecodeError{Part: part, Err: err}
 		}
 	}
 	desc, _, err := d.DecodeString()
 	if err != nil {
 		return nil, &DecodeError{Part: "parameter types", Err: err}
 	}
-	if inv.ParameterTypes, err = ParseDescriptor(desc); err != nil {
+	n, err := countDescriptors(desc)
+	if err != nil {
 		return nil, &DecodeError{Part: "parameter types", Err: err}
 	}
-	if n := len(inv.ParameterTypes); n > 0 {
-		if n > d.Remaining() {
-			return nil, &DecodeError{Part: "arguments", Err: fmt.Errorf("%d parameters but %d bytes left", n, d.Remaining())}
+	if n > d.Remaining() {
+		return nil, &DecodeError{Part: "arguments", Err: fmt.Errorf("%d parameters but %d bytes left", n, d.Remaining())}
+	}
+	var inv *Invocation
+	if n <= smallCall {
+		// The invocation, its types and arguments in one allocation.
+		sc := &smallInvocation{}
+		inv = &sc.inv
+		if n > 0 {
+			inv.ParameterTypes = appendDescriptors(sc.types[:0:n], desc)
+			inv.Arguments = sc.args[:n:n]
 		}
-		inv.Arguments = make([]any, n)
+	} else {
+		inv = &Invocation{ParameterTypes: appendDescriptors(make([]string, 0, n), desc), Arguments: make([]any, n)}
+	}
+	inv.DubboVersion, inv.Path, inv.Version, inv.Method = head[0], head[1], head[2], head[3]
+	if n > 0 {
 		for i := range inv.Arguments {
 			if inv.Arguments[i], err = d.Decode(); err != nil {
 				return nil, &DecodeError{Part: fmt.Sprintf("argument %d", i), Err: err}

@@ -249,24 +249,34 @@ func nextDescriptor(s string, i int) (int, error) {
 // ParseDescriptor splits a concatenated parameter descriptor
 // ("Ljava/lang/String;I[J") into one descriptor per parameter.
 func ParseDescriptor(desc string) ([]string, error) {
-	if desc == "" {
-		return nil, nil
+	n, err := countDescriptors(desc)
+	if err != nil || n == 0 {
+		return nil, err
 	}
+	return appendDescriptors(make([]string, 0, n), desc), nil
+}
+
+// countDescriptors checks desc and counts the types in it.
+func countDescriptors(desc string) (int, error) {
 	n := 0
 	for i := 0; i < len(desc); n++ {
 		end, err := nextDescriptor(desc, i)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		i = end
 	}
-	out := make([]string, 0, n)
+	return n, nil
+}
+
+// appendDescriptors appends the types of desc, already checked, to out.
+func appendDescriptors(out []string, desc string) []string {
 	for i := 0; i < len(desc); {
 		end, _ := nextDescriptor(desc, i)
 		out = append(out, desc[i:end])
 		i = end
 	}
-	return out, nil
+	return out
 }
 
 // coerce converts v to the Go type whose hessian encoding the Java type
