@@ -305,6 +305,12 @@ func TestFailoverToTheOtherProvider(t *testing.T) {
 		pulse.LoadBalance("roundrobin")); err != nil {
 		t.Fatal(err)
 	}
+	// A connection is "connecting" until its first heartbeat is answered,
+	// and calls prefer ready ones: wait for both before counting.
+	aAddr, bAddr := strings.TrimPrefix(a.url, "dubbo://"), strings.TrimPrefix(b.url, "dubbo://")
+	eventually(t, "both connections ready", func() bool {
+		return connState(cli, aAddr) == "ready" && connState(cli, bAddr) == "ready"
+	})
 	seen := map[string]bool{}
 	for i := 0; i < 20 && len(seen) < 2; i++ {
 		v, err := stub.Which(context.Background())
@@ -321,7 +327,6 @@ func TestFailoverToTheOtherProvider(t *testing.T) {
 	}
 	// The client hears READONLY, then the close; from then on every call
 	// goes to b.
-	aAddr := strings.TrimPrefix(a.url, "dubbo://")
 	deadline := time.Now().Add(10 * time.Second)
 	for connState(cli, aAddr) == "ready" && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
