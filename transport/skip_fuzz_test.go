@@ -1,0 +1,134 @@
+package transport_test
+
+import (
+	"errors"
+	"net"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/pulse-rpc/pulse/transport"
+)
+
+// skipLimit is the frame size above which FuzzSkipFraming's FrameLen asks
+// for a skip.
+const skipLimit = 64
+
+// skipReference cuts stream the way a correct skipping reader must: frames
+// up to skipLimit whole, longer ones as "skip:<n>" as soon as their length
+// is readable (even if the rest never comes), until the first error or
+// incomplete frame; and whether the stream broke.
+func skipReference(stream []byte) (events []string, broken bool) {
+	for {
+		n, err := frameLen(stream)
+		if err != nil {
+			return events, true
+		}
+		if n == 0 {
+			return events, false
+		}
+		if n > skipLimit {
+			events = append(events, "skip:"+strconv.Itoa(n))
+			if n >= len(stream) {
+				return events, false
+			}
+			stream = stream[n:]
+			continue
+		}
+		if n > len(stream) {
+			return events, false
+		}
+		events = append(events, string(stream[hdr:n]))
+		stream = stream[n:]
+	}
+}
+
+// skipFuzzServer collects, per connection, frames and skips in order.
+type skipFuzzServer struct {
+	fuzzServer
+}
+
+func (s *skipFuzzServer) OnSkip(c transport.Conn, head []byte, n int) {
+	if len(head) < hdr || len(head) > n {
+		panic("OnSkip: head of " + strconv.Itoa(len(head)) + " bytes for a frame of " + strconv.Itoa(n))
+	}
+	s.mu.Lock()
+	s.frames[c] = append(s.frames[c], "skip:"+strconv.Itoa(n))
+	s.mu.Unlock()
+}
+
+// FuzzSkipFraming sends arbitrary bytes in arbitrary chunks to a listener
+// whose FrameLen skips frames over skipLimit: exactly the frames and skips a
+// correct reader finds arrive, in order; skipped frames never break the
+// stream; a broken one is reported once and closed.
+func FuzzSkipFraming(f *testing.F) {
+	big := frame(string(make([]byte, 300)))
+	f.Add(append(append(frame("a"), big...), frame("b")...), uint8(1))
+	f.Add(append(big, frame("x")...), uint8(63))
+	f.Add(append(frame("x"), big[:10]...), uint8(3))
+	f.Add(append(big, 0, 0, 0, 2), uint8(7))
+	srv := &skipFuzzServer{fuzzServer{frames: map[transport.Conn][]string{}, errs: map[transport.Conn]error{}, closed: map[transport.Conn]chan struct{}{}}}
+	l, err := transport.Listen("127.0.0.1:0", skipLen(skipLimit), srv, transport.WithMaxFrameSize(fuzzMaxFrame))
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer l.Close()
+	f.Fuzz(func(t *testing.T, stream []byte, chunk uint8) {
+		want, broken := skipReference(stream)
+		nc, err := net.Dial("tcp", l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		size := int(chunk%64) + 1
+		for i := 0; i < len(stream); i += size {
+			if _, err := nc.Write(stream[i:min(i+size, len(stream))]); err != nil {
+				break // the server closed on a bad frame
+			}
+		}
+		var sc transport.Conn
+		var closed chan struct{}
+		eventually(t, "server connection", func() bool {
+			srv.mu.Lock()
+			defer srv.mu.Unlock()
+			for c, ch := range srv.closed {
+				if c.RemoteAddr().String() == nc.LocalAddr().String() {
+					sc, closed = c, ch
+					return true
+				}
+			}
+			return false
+		})
+		if broken {
+			select {
+			case <-closed:
+			case <-time.After(10 * time.Second):
+				t.Fatal("broken stream: connection not closed")
+			}
+		} else {
+			eventually(t, "frames", func() bool {
+				srv.mu.Lock()
+				defer srv.mu.Unlock()
+				return len(srv.frames[sc]) >= len(want)
+			})
+			nc.Close()
+			<-closed
+		}
+		srv.mu.Lock()
+		got, gotErr := srv.frames[sc], srv.errs[sc]
+		delete(srv.frames, sc)
+		delete(srv.errs, sc)
+		delete(srv.closed, sc)
+		srv.mu.Unlock()
+		if !slices.Equal(got, want) {
+			t.Fatalf("events %q, want %q", got, want)
+		}
+		if broken != (gotErr != nil) {
+			t.Fatalf("broken=%v but OnError(%v)", broken, gotErr)
+		}
+		if broken && !errors.Is(gotErr, errBadLen) {
+			t.Fatalf("OnError(%v)", gotErr)
+		}
+	})
+}
