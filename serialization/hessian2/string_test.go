@@ -83,3 +83,21 @@ func TestBadUTF8InString(t *testing.T) {
 		d.Release()
 	}
 }
+
+// TestIsASCII: a non-ASCII byte is found at every offset around the 8-byte
+// steps.
+func TestIsASCII(t *testing.T) {
+	for n := 0; n <= 20; n++ {
+		s := strings.Repeat("a", n)
+		if !isASCII(s) {
+			t.Fatalf("%q: not ASCII", s)
+		}
+		for i := 0; i < n; i++ {
+			b := []byte(s)
+			b[i] = 0x80
+			if isASCII(string(b)) {
+				t.Fatalf("%q: ASCII", b)
+			}
+		}
+	}
+}

@@ -182,8 +182,18 @@ func appendUCS2(b []byte, c uint32) []byte {
 	return append(b, byte(0xe0|c>>12&0x0f), byte(0x80|c>>6&0x3f), byte(0x80|c&0x3f))
 }
 
+// isASCII reports whether s is all ASCII, 8 bytes at a time.
 func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for ; len(s)-i >= 8; i += 8 {
+		_ = s[i+7]
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if w&0x8080808080808080 != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false
 		}
