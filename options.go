@@ -117,6 +117,7 @@ type serverConfig struct {
 	shutdownWait time.Duration
 	health       func() string
 	host         string // host to register, when the listen address has none
+	maxCalls     int    // server_options.go
 }
 
 type serverOption func(*serverConfig)

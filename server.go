@@ -153,12 +153,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	if reg != nil {
 		defer reg.Close()
 	}
-	ex, err := exchange.Listen(s.cfg.address, provider{s},
-		exchange.WithHeartbeat(exchange.Heartbeat{Interval: s.cfg.heartbeat, Timeout: s.cfg.hbTimeout()}),
-		exchange.WithPayloadLimit(s.cfg.payloadLimit),
-		exchange.WithHandlerTimeout(s.cfg.callTimeout),
-		exchange.WithHeartbeatHandler(healthAnswer{status: s.cfg.health}),
-		exchange.WithLogger(s.cfg.logger))
+	ex, err := exchange.Listen(s.cfg.address, provider{s}, s.cfg.exchangeOptions()...)
 	if err != nil {
 		return fmt.Errorf("pulse: listen %s: %w", s.cfg.address, err)
 	}
