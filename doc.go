@@ -81,9 +81,13 @@
 //   - Serve's shutdown sends READONLY, removes the URLs from the registry,
 //     waits for calls in flight and then for a short quiet period with no
 //     frame arriving (all within WithShutdownWait), then closes. Calls that
-//     arrive in between (written before the client read READONLY) are not
-//     run: they are answered with an error that Pulse clients retry
-//     elsewhere, even without Idempotent.
+//     arrive in between (written before the client read READONLY) are
+//     served, as a Java provider serves them; only calls arriving after the
+//     shutdown wait has run out are refused, with an error that Pulse
+//     clients retry elsewhere, even without Idempotent.
+//   - Calls run on long-lived goroutines, at most WithMaxConcurrentCalls at
+//     once; beyond, a call is answered SERVER_THREADPOOL_EXHAUSTED_ERROR, as
+//     Java answers when its thread pool is full.
 //   - A Client runs the heartbeats of all its provider connections on one
 //     ticker, stopped by Close.
 //   - Registered provider URLs carry what Java Dubbo 2.7 writes (interface,

@@ -34,11 +34,15 @@
 //
 // A Server answers heartbeats itself (byte for byte as Java: da bb 22 14
 // <id> 00 00 00 01 4e, the request's serialization id), ignores one-way
-// events, and runs every call request on its own goroutine through the
-// Handler. A broken two-way request whose header was readable is answered with
+// events, and runs call requests through the Handler on long-lived worker
+// goroutines (one per call running, reused, bounded by WithMaxWorkers: over
+// it a call is answered SERVER_THREADPOOL_EXHAUSTED_ERROR, as Java does). A
+// broken two-way request whose header was readable is answered with
 // BAD_REQUEST before the connection closes. Shutdown sends READONLY to every
-// client, answers new calls with SERVER_ERROR so that clients fail over,
-// waits for calls in flight (bounded by its context) and closes.
+// client, still serves the calls written before the client read it (as
+// Java does), waits for calls in flight and a quiet period (bounded by its
+// context) and closes; calls arriving once the context has ended are
+// answered SERVER_ERROR so that clients fail over.
 //
 // # Heartbeats
 //
