@@ -67,6 +67,9 @@ func (c *callContext) Value(key any) any {
 	if key == (serverCallKey{}) {
 		return &c.call
 	}
+	if !c.made.Load() && !c.deadline.IsZero() && (c.ended.Load() || !time.Now().Before(c.deadline)) {
+		c.realContext() // ended: context.Cause must find the real cause
+	}
 	if c.made.Load() {
 		// Through the real context, so that context.WithCancel(c) finds
 		// its cancelCtx and attaches to it directly.

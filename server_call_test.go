@@ -74,6 +74,9 @@ func TestCallContextBehavesAsWithTimeout(t *testing.T) {
 			if !errors.Is(cc.Err(), context.DeadlineExceeded) {
 				t.Fatalf("Err after the deadline: %v", cc.Err())
 			}
+			if !errors.Is(context.Cause(cc), context.DeadlineExceeded) {
+				t.Fatalf("Cause after the deadline: %v", context.Cause(cc))
+			}
 			if !askDone {
 				done = cc.Done()
 			}
@@ -112,6 +115,9 @@ func TestCallContextBehavesAsWithTimeout(t *testing.T) {
 				context.AfterFunc(cc, func() { close(ran) })
 			}
 			cc.end()
+			if !errors.Is(context.Cause(cc), context.Canceled) {
+				t.Fatalf("Cause after return: %v", context.Cause(cc))
+			}
 			if !errors.Is(cc.Err(), context.Canceled) {
 				t.Fatalf("Err after return: %v", cc.Err())
 			}

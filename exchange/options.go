@@ -152,7 +152,7 @@ func WithHandlerTimeout(d time.Duration) ServerOption {
 }
 
 // WithInlineHandler runs each call on its connection's read goroutine
-// instead of a goroutine of its own: the fastest path for handlers that
+// instead of a worker goroutine: the fastest path for handlers that
 // never block (no copy of the body, answers of one read batch leave in one
 // write), but a handler that blocks stops everything on its connection,
 // heartbeats included, and WithHandlerTimeout cannot answer before it returns.
