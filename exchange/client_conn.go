@@ -32,11 +32,16 @@ func (p *pendingCall) arm(d time.Duration) <-chan time.Time {
 	return p.timer.C
 }
 
-// disarm stops the timeout; a synchronous timer channel (Go 1.23+) then
-// delivers nothing stale to the call's next use.
+// disarm stops the timeout so that it delivers nothing stale to the call's
+// next use. A synchronous timer channel (Go 1.23+) holds nothing once Stop
+// returns; an asynchronous one (GODEBUG=asynctimerchan=1) may hold the
+// value of a timer that fired while the response won, so it is drained.
 func (p *pendingCall) disarm() {
-	if p.timer != nil {
-		p.timer.Stop()
+	if p.timer != nil && !p.timer.Stop() {
+		select {
+		case <-p.timer.C:
+		default:
+		}
 	}
 }
 
