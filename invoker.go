@@ -238,6 +238,9 @@ func (i *invoker) Invoke(ctx context.Context, inv *dubbo.Invocation) (*dubbo.Res
 				cause:   errors.Join(err, cluster.ErrUnavailable)}
 		}
 		i.sc.everReady.Store(true)
+		// The call gets what is left of the attempt's time (this path runs
+		// only for the first calls after Refer: a context is fine here).
+		ctx, d = wctx, 0
 	}
 	resp, err := i.ex.CallTimeout(ctx, &exchange.Request{TwoWay: true, Serialization: byte(serialization.Hessian2), Body: body}, d)
 	if err != nil {
