@@ -478,13 +478,18 @@ wait:
 }
 
 // Close closes the listener and every connection at once; the contexts of
-// calls in flight end. It waits until every connection is closed and every
-// handler has returned (handlers must honour their context).
+// calls in flight end. A call still read meanwhile is not run: it is
+// answered StatusServerError with ShuttingDownMessage. It waits until every
+// connection is closed and every handler has returned (handlers must honour
+// their context).
 func (s *Server) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
 		return nil
 	}
 	s.draining.Store(true)
+	// A call still read now would run with an ended context and its answer
+	// dropped: it is refused instead.
+	s.refusing.Store(true)
 	s.cancel() // first: an inline handler waiting on its context holds up its connection's close
 	// The listener closes every connection and waits for their OnClose.
 	err := s.ln.Close()
