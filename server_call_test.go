@@ -55,16 +55,19 @@ func TestCallContextBehavesAsWithTimeout(t *testing.T) {
 			name = "Done first"
 		}
 		t.Run("deadline/"+name, func(t *testing.T) {
-			cc := newCallContext(base, att, 20*time.Millisecond)
-			if d, ok := cc.Deadline(); !ok || time.Until(d) > 20*time.Millisecond {
+			cc := newCallContext(base, att, 100*time.Millisecond)
+			d, ok := cc.Deadline()
+			if !ok || time.Until(d) > 100*time.Millisecond {
 				t.Fatalf("Deadline = %v %v", d, ok)
 			}
 			var done <-chan struct{}
 			if askDone {
 				done = cc.Done()
 			}
-			if cc.Err() != nil {
-				t.Fatalf("Err before the deadline: %v", cc.Err())
+			// Only while the deadline is still ahead: a loaded machine may
+			// have let it pass already.
+			if err := cc.Err(); err != nil && time.Now().Before(d) {
+				t.Fatalf("Err before the deadline: %v", err)
 			}
 			// Err turns DeadlineExceeded once the deadline is behind.
 			deadline := time.Now().Add(10 * time.Second)
