@@ -157,7 +157,7 @@ func (c *conn) Write(frames []byte) error {
 		runtime.Gosched()
 		queued = c.takeQueued()
 	}
-	err := c.flush(frames, queued)
+	n, err := c.flush(frames, queued)
 	c.giveBack(queued)
 	if err != nil {
 		c.wmu.Lock()
@@ -167,6 +167,12 @@ func (c *conn) Write(frames []byte) error {
 			c.wcond.Broadcast()
 		}
 		c.wmu.Unlock()
+		if n >= int64(len(frames)) {
+			// Our frames left whole before the queue behind them failed:
+			// like a queued caller's, they were handed to the kernel, and
+			// the failure reaches OnError with the connection's close.
+			return nil
+		}
 		return err
 	}
 	c.writes.Add(1)
@@ -208,7 +214,7 @@ func (c *conn) writeDirect(frames []byte) error {
 	if c.closeReq.Load() {
 		return ErrClosed
 	}
-	if err := c.flush(frames, nil); err != nil {
+	if _, err := c.flush(frames, nil); err != nil {
 		return err
 	}
 	c.writes.Add(1)
@@ -293,7 +299,7 @@ func (c *conn) drain() {
 		}
 		c.wmu.Unlock()
 		buf := c.takeQueued()
-		err := c.flush(buf, nil)
+		_, err := c.flush(buf, nil)
 		c.giveBack(buf)
 		if err != nil {
 			// The queued callers have returned; the cause reaches OnError.
@@ -303,37 +309,43 @@ func (c *conn) drain() {
 }
 
 // flush writes a then b (b may be empty) with the write deadline, in one
-// syscall; only the flusher calls it.
-func (c *conn) flush(a, b []byte) error {
+// syscall, and returns how many bytes the kernel took (on failure too);
+// only the flusher calls it.
+func (c *conn) flush(a, b []byte) (int64, error) {
 	now := time.Now().UnixNano()
 	if c.wtimeout > 0 && c.wdeadline-now < int64(c.wtimeout/2) {
 		// Move the deadline only when less than half of the timeout is
 		// left: one SetWriteDeadline per half period instead of per write.
 		dl := now + int64(c.wtimeout)
 		if err := c.nc.SetWriteDeadline(time.Unix(0, dl)); err != nil {
-			return c.writeFailed(err)
+			return 0, c.writeFailed(err)
 		}
 		c.wdeadline = dl
 	}
+	var n int64
 	var err error
 	switch {
 	case len(b) == 0:
-		_, err = c.nc.Write(a)
+		var k int
+		k, err = c.nc.Write(a)
+		n = int64(k)
 	case len(a) == 0:
-		_, err = c.nc.Write(b)
+		var k int
+		k, err = c.nc.Write(b)
+		n = int64(k)
 	default:
 		c.iovArr = [2][]byte{a, b}
 		c.iov = c.iovArr[:]
-		_, err = c.iov.WriteTo(c.nc) // writev
+		n, err = c.iov.WriteTo(c.nc) // writev
 		c.iovArr = [2][]byte{}
 	}
 	if err != nil {
-		return c.writeFailed(err)
+		return n, c.writeFailed(err)
 	}
 	c.lastWrite.Store(now)
 	c.flushes.Add(1)
 	c.bytesOut.Add(uint64(len(a) + len(b)))
-	return nil
+	return n, nil
 }
 
 func (c *conn) writeFailed(err error) error {
