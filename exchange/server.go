@@ -311,6 +311,10 @@ func (s *Server) serveJob(j *job) {
 
 // serve runs the handler and writes its answer.
 func (s *Server) serve(sc *serverConn, req *Request) {
+	// Deferred: a handler ending its goroutine (runtime.Goexit) still ends
+	// the call, or Close would wait for it forever.
+	defer s.handlers.Done()
+	defer s.inflight.Add(-1)
 	var resp *Response
 	if s.o.handlerTimeout > 0 {
 		resp = s.serveTimed(sc, req)
@@ -323,8 +327,6 @@ func (s *Server) serve(sc *serverConn, req *Request) {
 	if s.recycler != nil && resp != nil {
 		s.recycler.RecycleResponse(resp)
 	}
-	s.inflight.Add(-1)
-	s.handlers.Done()
 }
 
 // serveTimed runs the handler under WithHandlerTimeout: when it has not

@@ -110,9 +110,19 @@ func (p *workers) dispatch(j *job) bool {
 }
 
 func (p *workers) loop(w *worker, j *job) {
-	defer p.wg.Done()
+	running := false
+	defer func() {
+		if running { // the call ended the goroutine (runtime.Goexit): one worker less
+			p.mu.Lock()
+			p.n--
+			p.mu.Unlock()
+		}
+		p.wg.Done()
+	}()
 	for j != nil {
+		running = true
 		p.run(j)
+		running = false
 		if !p.park(w) {
 			return
 		}
