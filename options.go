@@ -130,7 +130,9 @@ func WithAddress(addr string) ServerOption {
 }
 
 // WithShutdownWait bounds how long Serve waits for in-flight calls after its
-// context ends (default 10 s); calls still running then are abandoned.
+// context ends (default 10 s); calls still running then see their contexts
+// end, and those not returned a second later are abandoned (Serve returns
+// without them).
 func WithShutdownWait(d time.Duration) ServerOption {
 	return serverOption(func(c *serverConfig) { c.shutdownWait = d })
 }

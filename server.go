@@ -199,12 +199,32 @@ func (s *Server) Serve(ctx context.Context) error {
 			}
 		}
 	}
-	if err := <-done; err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	err = nil
+	select {
+	case err = <-done:
+	case <-wait.Done():
+		// The calls still running have seen their contexts end; those
+		// that do not return soon are abandoned, not waited for.
+		grace := time.NewTimer(abandonGrace)
+		select {
+		case err = <-done:
+		case <-grace.C:
+			s.cfg.logger.Warn("pulse: calls still running after the shutdown wait are abandoned",
+				"addr", ex.Addr().String(), "in_flight", ex.Load().InFlight)
+		}
+		grace.Stop()
+	}
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	s.cfg.logger.Info("pulse: stopped", "addr", ex.Addr().String())
 	return nil
 }
+
+// abandonGrace is how long Serve waits, once its shutdown wait has run
+// out and the contexts of the calls still running have ended, for them to
+// return; it then returns without them.
+const abandonGrace = time.Second
 
 // interned is the table of the strings the calls to this server repeat:
 // its services' names, versions and groups, their methods' names and
