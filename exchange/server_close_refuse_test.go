@@ -11,16 +11,20 @@ import (
 	"github.com/pulse-rpc/pulse/transport"
 )
 
-// frameSpy passes every transport event on to the Server and counts the
-// frames it has handed over.
+// frameSpy passes every transport event on to the Server and notes when
+// it has handed over the request with id lateID.
 type frameSpy struct {
 	transport.Handler
-	frames atomic.Int32
+	late atomic.Bool
 }
+
+const lateID = 8
 
 func (f *frameSpy) OnFrame(c transport.Conn, frame []byte) {
 	f.Handler.OnFrame(c, frame)
-	f.frames.Add(1)
+	if h := (*Header)(frame); h.IsRequest() && !h.IsEvent() && h.ID() == lateID {
+		f.late.Store(true)
+	}
 }
 
 // closingListener delivers one more call, on a real connection, while
@@ -33,10 +37,9 @@ type closingListener struct {
 }
 
 func (l *closingListener) Close() error {
-	n := l.spy.frames.Load()
 	l.late()
 	deadline := time.Now().Add(10 * time.Second)
-	for l.spy.frames.Load() == n && time.Now().Before(deadline) {
+	for !l.spy.late.Load() && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 	return l.listener.Close()
@@ -54,7 +57,7 @@ func TestCloseRefusesLateCall(t *testing.T) {
 		return &Response{Status: StatusOK, Body: []byte("ran")}
 	})
 	var raw *dubbotest.Peer
-	cl := &closingListener{late: func() { raw.Broadcast(dubbotest.Encode(0xc2, 0, 8, []byte("late"))) }}
+	cl := &closingListener{late: func() { raw.Broadcast(dubbotest.Encode(0xc2, 0, lateID, []byte("late"))) }}
 	lf := func(addr string, fl transport.FrameLen, th transport.Handler) (listener, error) {
 		cl.spy = &frameSpy{Handler: th}
 		ln, err := transportListener(nil)(addr, fl, cl.spy)
@@ -79,7 +82,7 @@ func TestCloseRefusesLateCall(t *testing.T) {
 	}
 	waitFor(t, 10*time.Second, "the refusal of the late call", func() bool {
 		return raw.Count(func(f dubbotest.Frame) bool {
-			return !f.IsRequest() && f.ID() == 8 && f.Header[3] == byte(StatusServerError) &&
+			return !f.IsRequest() && f.ID() == lateID && f.Header[3] == byte(StatusServerError) &&
 				strings.Contains(string(f.Body), ShuttingDownMessage)
 		}) == 1
 	})
