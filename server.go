@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"strconv"
 	"sync"
@@ -313,15 +314,28 @@ func (s *Server) lookup(path, version, group string) *exported {
 func deadlineFrom(att map[string]any) time.Duration {
 	switch v := att["timeout"].(type) {
 	case string:
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
-			return time.Duration(n) * time.Millisecond
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return millis(n)
 		}
 	case int32:
-		return time.Duration(v) * time.Millisecond
+		return millis(int64(v))
 	case int64:
-		return time.Duration(v) * time.Millisecond
+		return millis(v)
 	case int:
-		return time.Duration(v) * time.Millisecond
+		return millis(int64(v))
 	}
 	return 0
+}
+
+// millis is n ms as a Duration: 0 when n <= 0, the longest Duration when n
+// ms would not fit in one (instead of wrapping round, possibly to a
+// deadline already passed).
+func millis(n int64) time.Duration {
+	switch {
+	case n <= 0:
+		return 0
+	case n > int64(math.MaxInt64/time.Millisecond):
+		return math.MaxInt64
+	}
+	return time.Duration(n) * time.Millisecond
 }
