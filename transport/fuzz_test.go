@@ -81,52 +81,7 @@ func FuzzFraming(f *testing.F) {
 	defer l.Close()
 	f.Fuzz(func(t *testing.T, stream []byte, chunk uint8) {
 		want, broken := reference(stream)
-		nc, err := net.Dial("tcp", l.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer nc.Close()
-		size := int(chunk%64) + 1
-		for i := 0; i < len(stream); i += size {
-			if _, err := nc.Write(stream[i:min(i+size, len(stream))]); err != nil {
-				break // the server closed on a bad frame
-			}
-		}
-		// Find the server side: the connection whose remote is our local.
-		var sc transport.Conn
-		var closed chan struct{}
-		eventually(t, "server connection", func() bool {
-			srv.mu.Lock()
-			defer srv.mu.Unlock()
-			for c, ch := range srv.closed {
-				if c.RemoteAddr().String() == nc.LocalAddr().String() {
-					sc, closed = c, ch
-					return true
-				}
-			}
-			return false
-		})
-		if broken {
-			select {
-			case <-closed:
-			case <-time.After(10 * time.Second):
-				t.Fatal("broken stream: connection not closed")
-			}
-		} else {
-			eventually(t, "frames", func() bool {
-				srv.mu.Lock()
-				defer srv.mu.Unlock()
-				return len(srv.frames[sc]) >= len(want)
-			})
-			nc.Close()
-			<-closed
-		}
-		srv.mu.Lock()
-		got, gotErr := srv.frames[sc], srv.errs[sc]
-		delete(srv.frames, sc)
-		delete(srv.errs, sc)
-		delete(srv.closed, sc)
-		srv.mu.Unlock()
+		got, gotErr := srv.feed(t, l.Addr().String(), stream, chunk, len(want), broken)
 		if !slices.Equal(got, want) {
 			t.Fatalf("frames %q, want %q", got, want)
 		}
@@ -137,4 +92,59 @@ func FuzzFraming(f *testing.F) {
 			t.Fatalf("OnError(%v)", gotErr)
 		}
 	})
+}
+
+// feed sends stream to the listener at addr in chunks of chunk%64+1 bytes,
+// waits until the server side has collected want events (or, for a broken
+// stream, has closed the connection), and returns what the server collected
+// for that connection and the error it reported.
+func (s *fuzzServer) feed(t *testing.T, addr string, stream []byte, chunk uint8, want int, broken bool) ([]string, error) {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	size := int(chunk%64) + 1
+	for i := 0; i < len(stream); i += size {
+		if _, err := nc.Write(stream[i:min(i+size, len(stream))]); err != nil {
+			break // the server closed on a bad frame
+		}
+	}
+	// Find the server side: the connection whose remote is our local.
+	var sc transport.Conn
+	var closed chan struct{}
+	eventually(t, "server connection", func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for c, ch := range s.closed {
+			if c.RemoteAddr().String() == nc.LocalAddr().String() {
+				sc, closed = c, ch
+				return true
+			}
+		}
+		return false
+	})
+	if broken {
+		select {
+		case <-closed:
+		case <-time.After(10 * time.Second):
+			t.Fatal("broken stream: connection not closed")
+		}
+	} else {
+		eventually(t, "frames", func() bool {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return len(s.frames[sc]) >= want
+		})
+		nc.Close()
+		<-closed
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	got, gotErr := s.frames[sc], s.errs[sc]
+	delete(s.frames, sc)
+	delete(s.errs, sc)
+	delete(s.closed, sc)
+	return got, gotErr
 }

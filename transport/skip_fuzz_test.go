@@ -2,11 +2,9 @@ package transport_test
 
 import (
 	"errors"
-	"net"
 	"slices"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/pulse-rpc/pulse/transport"
 )
@@ -76,51 +74,7 @@ func FuzzSkipFraming(f *testing.F) {
 	defer l.Close()
 	f.Fuzz(func(t *testing.T, stream []byte, chunk uint8) {
 		want, broken := skipReference(stream)
-		nc, err := net.Dial("tcp", l.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer nc.Close()
-		size := int(chunk%64) + 1
-		for i := 0; i < len(stream); i += size {
-			if _, err := nc.Write(stream[i:min(i+size, len(stream))]); err != nil {
-				break // the server closed on a bad frame
-			}
-		}
-		var sc transport.Conn
-		var closed chan struct{}
-		eventually(t, "server connection", func() bool {
-			srv.mu.Lock()
-			defer srv.mu.Unlock()
-			for c, ch := range srv.closed {
-				if c.RemoteAddr().String() == nc.LocalAddr().String() {
-					sc, closed = c, ch
-					return true
-				}
-			}
-			return false
-		})
-		if broken {
-			select {
-			case <-closed:
-			case <-time.After(10 * time.Second):
-				t.Fatal("broken stream: connection not closed")
-			}
-		} else {
-			eventually(t, "frames", func() bool {
-				srv.mu.Lock()
-				defer srv.mu.Unlock()
-				return len(srv.frames[sc]) >= len(want)
-			})
-			nc.Close()
-			<-closed
-		}
-		srv.mu.Lock()
-		got, gotErr := srv.frames[sc], srv.errs[sc]
-		delete(srv.frames, sc)
-		delete(srv.errs, sc)
-		delete(srv.closed, sc)
-		srv.mu.Unlock()
+		got, gotErr := srv.feed(t, l.Addr().String(), stream, chunk, len(want), broken)
 		if !slices.Equal(got, want) {
 			t.Fatalf("events %q, want %q", got, want)
 		}
