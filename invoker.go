@@ -12,6 +12,7 @@ import (
 	"github.com/pulse-rpc/pulse/cluster"
 	"github.com/pulse-rpc/pulse/cluster/loadbalance"
 	"github.com/pulse-rpc/pulse/exchange"
+	"github.com/pulse-rpc/pulse/internal/bufpool"
 	"github.com/pulse-rpc/pulse/protocol/dubbo"
 	"github.com/pulse-rpc/pulse/registry"
 	"github.com/pulse-rpc/pulse/serialization"
@@ -30,7 +31,7 @@ type conns struct {
 	byAddr map[string]*sharedConn
 	sched  *exchange.Scheduler // nil until the first connection
 	closed bool
-	bufs   bufPool // request bodies being encoded
+	bufs   bufpool.Pool // request bodies being encoded (the exchange copies them into its frame)
 }
 
 type sharedConn struct {
@@ -112,25 +113,6 @@ func (c *conns) scheduler() *exchange.Scheduler {
 	return c.sched
 }
 
-// bufPool holds request body buffers: the exchange copies the body into its
-// frame, so a buffer is free again once the call returns.
-type bufPool struct{ p sync.Pool }
-
-func (b *bufPool) get() *[]byte {
-	if bp, ok := b.p.Get().(*[]byte); ok {
-		return bp
-	}
-	buf := make([]byte, 0, 512)
-	return &buf
-}
-
-func (b *bufPool) put(bp *[]byte) {
-	if cap(*bp) <= 64<<10 {
-		*bp = (*bp)[:0]
-		b.p.Put(bp)
-	}
-}
-
 // invoker adapts a shared exchange connection to cluster.Invoker for one
 // provider URL.
 type invoker struct {
@@ -206,8 +188,8 @@ func (i *invoker) Invoke(ctx context.Context, inv *dubbo.Invocation) (*dubbo.Res
 		return nil, &Error{Code: CodeConnectionLost, Service: inv.Path, Method: inv.Method,
 			Message: "provider " + i.url.Address() + " removed", cause: errors.Join(exchange.ErrClosed, cluster.ErrUnavailable)}
 	}
-	bp := i.pool.bufs.get()
-	defer i.pool.bufs.put(bp)
+	bp := i.pool.bufs.Get()
+	defer i.pool.bufs.Put(bp)
 	body, err := dubbo.EncodeRequest((*bp)[:0], inv)
 	*bp = body
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pulse-rpc/pulse/exchange/internal/backoff"
 	"github.com/pulse-rpc/pulse/exchange/internal/heartbeat"
+	"github.com/pulse-rpc/pulse/internal/bufpool"
 	"github.com/pulse-rpc/pulse/transport"
 )
 
@@ -66,7 +67,7 @@ type Client struct {
 	nextID atomic.Int64
 	hbSeq  atomic.Int64
 	rr     atomic.Uint32
-	frames framePool
+	frames bufpool.Pool
 	calls  sync.Pool  // *pendingCall, reused across calls
 	bg     background // heartbeat writes
 

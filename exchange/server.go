@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pulse-rpc/pulse/exchange/internal/heartbeat"
+	"github.com/pulse-rpc/pulse/internal/bufpool"
 	"github.com/pulse-rpc/pulse/transport"
 )
 
@@ -37,7 +38,7 @@ type Server struct {
 	sched  *Scheduler
 	ownSch bool // sched was made for this one and closes with it
 	nextID atomic.Int64
-	frames framePool
+	frames bufpool.Pool
 
 	ctx    context.Context // parent of every call's context; ends on Close
 	cancel context.CancelFunc
