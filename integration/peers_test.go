@@ -140,6 +140,9 @@ func startDubbogoProvider(t *testing.T, etcd string) (*proc, string) {
 	t.Helper()
 	bin := dubbogoBin(t, "provider")
 	p, port := startListening(t, func(port int) *proc { return startDubbogoProviderOn(t, bin, etcd, port) })
+	if etcd != "" {
+		waitProviders(t, etcd, "org.apache.dubbo.samples.api.GreetingsService", "org.apache.dubbo.samples.api.UserService")
+	}
 	return p, loopback(port)
 }
 
