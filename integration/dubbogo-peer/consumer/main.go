@@ -97,16 +97,24 @@ func run(greetings *GreetingsConsumer, users *UserConsumer, wait time.Duration) 
 	if hi != "hi, dubbogo" {
 		return fmt.Errorf("sayHi answered %q", hi)
 	}
-	u, err := users.GetUser(ctx, "u1")
-	if err != nil {
-		return fmt.Errorf("getUser: %w", err)
+	// Each service has its own registry watch: UserService's providers may
+	// arrive a moment after GreetingsService's.
+	var u *User
+	for {
+		var err error
+		if u, err = users.GetUser(ctx, "u1"); err == nil {
+			break
+		} else if !strings.Contains(err.Error(), "No provider available") || time.Now().After(deadline) {
+			return fmt.Errorf("getUser: %w", err)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	fmt.Printf("getUser: id=%s name=%s age=%d registered=%s\n", u.ID, u.Name, u.Age, u.Registered.UTC().Format(time.RFC3339))
 	want := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
 	if u.ID != "u1" || u.Name != "Ada" || u.Age != 36 || !u.Registered.Equal(want) {
 		return fmt.Errorf("getUser answered %+v", *u)
 	}
-	_, err = users.GetUser(ctx, "missing")
+	_, err := users.GetUser(ctx, "missing")
 	if err == nil {
 		return fmt.Errorf("getUser(missing) returned no error")
 	}
