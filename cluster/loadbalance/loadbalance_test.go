@@ -444,7 +444,9 @@ func TestHashNodesBounded(t *testing.T) {
 		{"default", 0, DefaultHashNodes},
 		{"below the floor", 1, 4},
 		{"as asked", 320, 320},
-		{"absurd, from a URL", 1 << 30, MaxHashNodes},
+		// Large enough to show the bound, small enough that an unbounded
+		// ring is still built and the test fails instead of running out of memory.
+		{"far over the bound, from a URL", 4 * MaxHashNodes, MaxHashNodes},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
