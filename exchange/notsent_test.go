@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ type refusingConn struct {
 	h    transport.Handler
 	once sync.Once
 	done chan struct{}
+	val  atomic.Value
 }
 
 var errRefused = errors.New("write refused")
@@ -40,6 +42,13 @@ func (c *refusingConn) RemoteAddr() net.Addr  { return &net.TCPAddr{} }
 func (c *refusingConn) LastRead() time.Time   { return time.Now() }
 func (c *refusingConn) LastWrite() time.Time  { return time.Now() }
 func (c *refusingConn) Done() <-chan struct{} { return c.done }
+func (c *refusingConn) SetValue(v any)        { c.val.Store(&v) }
+func (c *refusingConn) Value() any {
+	if p, _ := c.val.Load().(*any); p != nil {
+		return *p
+	}
+	return nil
+}
 
 func TestFailedWriteIsNotSent(t *testing.T) {
 	dial := func(_ context.Context, _ string, _ transport.FrameLen, h transport.Handler) (transport.Conn, error) {

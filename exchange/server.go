@@ -162,6 +162,7 @@ type serverConn struct {
 func (s *Server) OnOpen(c transport.Conn) {
 	sc := &serverConn{s: s, conn: c, w: connWriter{conn: c, pool: &s.frames}}
 	sc.ctx, sc.cancel = context.WithCancel(s.ctx)
+	c.SetValue(sc)
 	s.conns.Store(c, sc)
 	s.nconns.Add(1)
 	s.sched.add(sc)
@@ -177,6 +178,7 @@ func (s *Server) OnClose(c transport.Conn) {
 		return
 	}
 	sc := v.(*serverConn)
+	c.SetValue(nil)
 	s.nconns.Add(-1)
 	s.sched.remove(sc)
 	sc.cancel()
@@ -248,12 +250,10 @@ func (s *Server) OnFrame(c transport.Conn, frame []byte) {
 	}
 }
 
+// connOf is the state OnOpen attached to c; nil once OnClose ran.
 func (s *Server) connOf(c transport.Conn) *serverConn {
-	v, ok := s.conns.Load(c)
-	if !ok {
-		return nil
-	}
-	return v.(*serverConn)
+	sc, _ := c.Value().(*serverConn)
+	return sc
 }
 
 // request starts one call. Calls arriving while the Server drains (after

@@ -78,6 +78,8 @@ type conn struct {
 	iov       net.Buffers // flusher only: the two slices of a gathered write
 	iovArr    [2][]byte   // iov's backing array
 
+	value atomic.Value // SetValue's, boxed in valueBox
+
 	closeOnce sync.Once
 	closeReq  atomic.Bool // Close was called (the socket may close a little later)
 	closing   atomic.Bool // the socket is closed or closing
@@ -385,6 +387,17 @@ func (c *conn) Close() error {
 		c.shutdown(nil)
 	}
 	return nil
+}
+
+// valueBox lets SetValue store values of any type, and nil, in one
+// atomic.Value (which takes one concrete type and no nil).
+type valueBox struct{ v any }
+
+func (c *conn) SetValue(v any) { c.value.Store(valueBox{v}) }
+
+func (c *conn) Value() any {
+	b, _ := c.value.Load().(valueBox)
+	return b.v
 }
 
 func (c *conn) LocalAddr() net.Addr  { return c.local }

@@ -98,6 +98,11 @@ type Conn interface {
 	LastWrite() time.Time
 	// Done is closed when the connection is closed.
 	Done() <-chan struct{}
+	// SetValue keeps v with the connection for the layer above: its own
+	// state for this connection, found again from the Conn that OnFrame
+	// gets without a lookup. Value returns it (nil before SetValue).
+	SetValue(v any)
+	Value() any
 }
 
 // ErrSkipFrame, returned by a FrameLen together with the whole length n of

@@ -661,3 +661,34 @@ func TestCloseAfterCronTick(t *testing.T) {
 	c.Close()
 	cli.waitClose(t)
 }
+
+func TestConnValue(t *testing.T) {
+	h := newRecorder()
+	ln, err := transport.Listen("127.0.0.1:0", frameLen, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := transport.Dial(context.Background(), ln.Addr().String(), frameLen, newRecorder())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if v := c.Value(); v != nil {
+		t.Fatalf("Value before SetValue = %v, want nil", v)
+	}
+	type state struct{ n int }
+	st := &state{7}
+	c.SetValue(st)
+	if v, _ := c.Value().(*state); v != st {
+		t.Fatalf("Value = %v, want %v", c.Value(), st)
+	}
+	c.SetValue("another type")
+	if v := c.Value(); v != "another type" {
+		t.Fatalf("Value after a second SetValue = %v", v)
+	}
+	c.SetValue(nil)
+	if v := c.Value(); v != nil {
+		t.Fatalf("Value after SetValue(nil) = %v, want nil", v)
+	}
+}
