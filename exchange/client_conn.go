@@ -221,23 +221,27 @@ func (cc *clientConn) ping() {
 }
 
 // check is the heartbeat task's look at this connection.
-func (cc *clientConn) check(now time.Time) {
+func (cc *clientConn) check(now time.Time) time.Time {
 	c := cc.slot.c
 	var lastPing time.Time
 	if n := cc.lastPing.Load(); n != 0 {
 		lastPing = time.Unix(0, n)
 	}
-	switch c.policy.Decide(cc.conn.LastRead(), cc.conn.LastWrite(), lastPing, now) {
+	lastRead, lastWrite := cc.conn.LastRead(), cc.conn.LastWrite()
+	switch c.policy.Decide(lastRead, lastWrite, lastPing, now) {
 	case heartbeat.Send:
 		// Off the ticker: a write into a full socket must not stall the
 		// checks of every other connection.
 		cc.lastPing.Store(now.UnixNano()) // no second one from the next tick meanwhile
+		lastPing = now
 		c.bg.run(cc.ping)
 	case heartbeat.Expire:
 		c.log.Warn("exchange: nothing read for the heartbeat timeout, reconnecting",
 			"local", cc.conn.LocalAddr().String(), "timeout", c.policy.Timeout, "state", State(cc.state.Load()))
 		cc.conn.Close()
+		return time.Time{} // until OnClose takes it off
 	}
+	return c.policy.Next(lastRead, lastWrite, lastPing)
 }
 
 // OnOpen records the connection.

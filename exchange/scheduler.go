@@ -5,9 +5,11 @@ import (
 	"time"
 )
 
-// checker is a connection the scheduler looks at on every tick.
+// checker is a connection the scheduler looks at when it is due.
 type checker interface {
-	check(now time.Time)
+	// check looks at the connection and returns when it next needs a look
+	// (the zero time: on the next tick).
+	check(now time.Time) (next time.Time)
 }
 
 // Scheduler is the one ticker that drives the heartbeat checks of every
@@ -15,13 +17,22 @@ type checker interface {
 // Each Client and Server makes its own unless WithScheduler gives them one
 // to share, as a consumer with one Client per provider should: then one
 // ticker serves every connection of the process.
+//
+// A tick looks only at the connections that are due: each check says when
+// its connection could next need anything (a busy or recently pinged one
+// not before an interval has passed), so a tick costs a scan of one array
+// of due times plus the checks that are due, not a check of every
+// connection.
 type Scheduler struct {
-	mu   sync.Mutex
-	set  map[checker]struct{}
-	buf  []checker
-	stop chan struct{}
-	done chan struct{}
-	once sync.Once
+	mu       sync.Mutex
+	checkers []checker       // the connections...
+	due      []int64         // ...and when each is next due, unix ns (0: now)
+	index    map[checker]int // position of each in checkers and due
+	batch    []checker       // run only: the due ones of this tick
+	nexts    []int64         // run only: what their checks returned
+	stop     chan struct{}
+	done     chan struct{}
+	once     sync.Once
 }
 
 // NewScheduler starts a Scheduler that checks its connections every tick. The
@@ -32,7 +43,7 @@ func NewScheduler(tick time.Duration) *Scheduler {
 	if tick <= 0 {
 		tick = time.Second
 	}
-	s := &Scheduler{set: make(map[checker]struct{}), stop: make(chan struct{}), done: make(chan struct{})}
+	s := &Scheduler{index: make(map[checker]int), stop: make(chan struct{}), done: make(chan struct{})}
 	go s.run(tick)
 	return s
 }
@@ -46,37 +57,73 @@ func (s *Scheduler) run(tick time.Duration) {
 		case <-s.stop:
 			return
 		case now := <-t.C:
-			s.mu.Lock()
-			s.buf = s.buf[:0]
-			for c := range s.set {
-				s.buf = append(s.buf, c)
-			}
-			batch := s.buf
-			s.mu.Unlock()
-			for _, c := range batch {
-				c.check(now)
-			}
-			clear(batch)
+			s.tick(now)
 		}
 	}
 }
 
+// tick checks the connections due at now, outside the lock (a check may
+// close its connection, whose removal takes the lock), then records when
+// each is next due.
+func (s *Scheduler) tick(now time.Time) {
+	n := now.UnixNano()
+	s.mu.Lock()
+	s.batch = s.batch[:0]
+	for i, d := range s.due {
+		if d <= n {
+			s.batch = append(s.batch, s.checkers[i])
+		}
+	}
+	s.mu.Unlock()
+	s.nexts = s.nexts[:0]
+	for _, c := range s.batch {
+		var next int64
+		if t := c.check(now); !t.IsZero() {
+			next = t.UnixNano()
+		}
+		s.nexts = append(s.nexts, next)
+	}
+	s.mu.Lock()
+	for i, c := range s.batch {
+		if j, ok := s.index[c]; ok {
+			s.due[j] = s.nexts[i]
+		}
+	}
+	s.mu.Unlock()
+	clear(s.batch)
+}
+
 func (s *Scheduler) add(c checker) {
 	s.mu.Lock()
-	s.set[c] = struct{}{}
+	if _, ok := s.index[c]; !ok {
+		s.index[c] = len(s.checkers)
+		s.checkers = append(s.checkers, c)
+		s.due = append(s.due, 0)
+	}
 	s.mu.Unlock()
 }
 
 func (s *Scheduler) remove(c checker) {
 	s.mu.Lock()
-	delete(s.set, c)
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	i, ok := s.index[c]
+	if !ok {
+		return
+	}
+	last := len(s.checkers) - 1
+	if i != last {
+		s.checkers[i], s.due[i] = s.checkers[last], s.due[last]
+		s.index[s.checkers[i]] = i
+	}
+	s.checkers[last] = nil
+	s.checkers, s.due = s.checkers[:last], s.due[:last]
+	delete(s.index, c)
 }
 
 func (s *Scheduler) len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.set)
+	return len(s.checkers)
 }
 
 // Close stops the ticker and waits for a check in progress.

@@ -403,7 +403,7 @@ func (sc *serverConn) flooding(prev int64) bool {
 }
 
 // check is the heartbeat task's look at this connection.
-func (sc *serverConn) check(now time.Time) {
+func (sc *serverConn) check(now time.Time) time.Time {
 	s := sc.s
 	// A heartbeat from the peer counts as this side's: the client is doing
 	// the pinging, and one exchange per interval is enough for both.
@@ -411,11 +411,13 @@ func (sc *serverConn) check(now time.Time) {
 	if n := max(sc.lastPing.Load(), sc.lastHB.Load()); n != 0 {
 		lastPing = time.Unix(0, n)
 	}
-	switch s.policy.Decide(sc.conn.LastRead(), sc.conn.LastWrite(), lastPing, now) {
+	lastRead, lastWrite := sc.conn.LastRead(), sc.conn.LastWrite()
+	switch s.policy.Decide(lastRead, lastWrite, lastPing, now) {
 	case heartbeat.Send:
 		id := s.nextID.Add(1)
 		sc.pingID.Store(id)
 		sc.lastPing.Store(now.UnixNano()) // no second one from the next tick meanwhile
+		lastPing = now
 		s.pings.Add(1)
 		s.bg.run(func() {
 			sc.lastPing.Store(time.Now().UnixNano()) // when sent: the RTT leaves out this goroutine's wait
@@ -425,7 +427,9 @@ func (sc *serverConn) check(now time.Time) {
 		s.log.Info("exchange: closing connection: nothing read for the heartbeat timeout",
 			"remote", sc.conn.RemoteAddr().String(), "timeout", s.policy.Timeout)
 		sc.conn.Close()
+		return time.Time{} // until OnClose takes it off
 	}
+	return s.policy.Next(lastRead, lastWrite, lastPing)
 }
 
 // Shutdown stops the Server gracefully: it sends READONLY to every client

@@ -110,3 +110,26 @@ func (p Policy) Decide(lastRead, lastWrite, lastPing, now time.Time) Action {
 	}
 	return Send
 }
+
+// Next is the earliest time at which Decide, given these clocks, could ask
+// for anything but None. The clocks of a connection only move forward (a
+// read, a write or a heartbeat sent later only postpones its turn), so a
+// caller may leave the connection alone until then: with many idle
+// connections, each is looked at about once per interval instead of on
+// every tick.
+func (p Policy) Next(lastRead, lastWrite, lastPing time.Time) time.Time {
+	expire := lastRead.Add(p.Timeout)
+	idle := p.Interval + p.Margin
+	send := lastRead
+	if lastWrite.Before(send) {
+		send = lastWrite
+	}
+	send = send.Add(idle)
+	if !lastPing.IsZero() && lastPing.Add(idle).After(send) {
+		send = lastPing.Add(idle)
+	}
+	if send.Before(expire) {
+		return send
+	}
+	return expire
+}

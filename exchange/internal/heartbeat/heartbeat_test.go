@@ -2,6 +2,7 @@ package heartbeat
 
 import (
 	"errors"
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -159,4 +160,79 @@ func TestServerPingsSilentClient(t *testing.T) {
 			t.Fatalf("server sent %d pings in 10 s", s.sent)
 		}
 	})
+}
+
+func TestNext(t *testing.T) {
+	p, _ := New(time.Second, 3*time.Second, 0)
+	srv, _ := New(time.Second, 3*time.Second, ServerMargin(time.Second))
+	t0 := time.Unix(1000, 0)
+	ms := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
+	var never time.Time
+	tests := []struct {
+		name              string
+		p                 Policy
+		read, write, ping time.Time
+		want              time.Time
+	}{
+		{"fresh", p, t0, t0, never, ms(1000)},
+		{"write older than read", p, ms(500), ms(200), never, ms(1200)},
+		{"read older than write", p, ms(200), ms(500), never, ms(1200)},
+		{"ping holds the next one back", p, t0, ms(1000), ms(1000), ms(2000)},
+		{"silent peer: expiry comes first", p, t0, ms(2500), ms(2500), ms(3000)},
+		{"server margin", srv, t0, t0, never, ms(1750)},
+		{"server after the client's ping", srv, ms(1000), ms(1000), ms(1000), ms(2750)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.p.Next(tt.read, tt.write, tt.ping); !got.Equal(tt.want) {
+				t.Fatalf("Next = %v, want %v", got.Sub(t0), tt.want.Sub(t0))
+			}
+		})
+	}
+}
+
+// TestNextIsNeverLate checks Next against Decide on random clocks: before
+// Next, Decide says None, and it still does when the clocks move forward
+// meanwhile; at Next it says something else (so nothing is postponed).
+func TestNextIsNeverLate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	policies := []Policy{}
+	for _, m := range []time.Duration{0, ServerMargin(time.Second)} {
+		p, _ := New(time.Second, 3*time.Second, m)
+		policies = append(policies, p)
+	}
+	t0 := time.Unix(1000, 0)
+	at := func(max int) time.Time { return t0.Add(time.Duration(rng.IntN(max)) * time.Millisecond) }
+	for i := 0; i < 20000; i++ {
+		p := policies[i%len(policies)]
+		read, write := at(4000), at(4000)
+		var ping time.Time
+		if rng.IntN(2) == 0 {
+			ping = at(4000)
+		}
+		next := p.Next(read, write, ping)
+		if got := p.Decide(read, write, ping, next); got == None {
+			t.Fatalf("Decide at Next(%v, %v, %v) = None: Next is late", read.Sub(t0), write.Sub(t0), ping.Sub(t0))
+		}
+		before := next.Add(-time.Duration(1+rng.IntN(3000)) * time.Millisecond)
+		if before.Before(read) || before.Before(write) || !ping.IsZero() && before.Before(ping) {
+			continue // not a moment that follows these clocks
+		}
+		if got := p.Decide(read, write, ping, before); got != None {
+			t.Fatalf("Decide %v before Next = %v", next.Sub(before), got)
+		}
+		// Later clocks only postpone.
+		later := func(c time.Time) time.Time {
+			if c.IsZero() {
+				return c
+			}
+			if d := before.Sub(c); d > 0 {
+				return c.Add(time.Duration(rng.Int64N(int64(d) + 1)))
+			}
+			return c
+		}
+		if got := p.Decide(later(read), later(write), later(ping), before); got != None {
+			t.Fatalf("Decide with later clocks %v before Next = %v", next.Sub(before), got)
+		}
+	}
 }
