@@ -3,6 +3,8 @@ package exchange
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
+	"unsafe"
 )
 
 // Health is what a Pulse server tells a Pulse client in its heartbeat answers.
@@ -34,15 +36,25 @@ const healthPrefix = "pulse-health/1"
 
 // EncodeHealth renders health as the body of a heartbeat answer: a hessian2
 // string "pulse-health/1 inflight=N conns=N status=S".
-func EncodeHealth(h Health) []byte {
-	status := strings.Map(func(r rune) rune {
+func EncodeHealth(h Health) []byte { return AppendHealth(nil, h) }
+
+// AppendHealth appends what EncodeHealth returns to dst. The text is built
+// on the stack: the only allocation is dst's growth.
+func AppendHealth(dst []byte, h Health) []byte {
+	var buf [128]byte
+	s := append(buf[:0], healthPrefix+" inflight="...)
+	s = strconv.AppendInt(s, int64(h.InFlight), 10)
+	s = append(s, " conns="...)
+	s = strconv.AppendInt(s, int64(h.Conns), 10)
+	s = append(s, " status="...)
+	for _, r := range h.Status {
 		if r == ' ' || r == '=' {
-			return '_'
+			r = '_'
 		}
-		return r
-	}, h.Status)
-	s := healthPrefix + " inflight=" + strconv.Itoa(h.InFlight) + " conns=" + strconv.Itoa(h.Conns) + " status=" + status
-	return appendHessianString(nil, s)
+		s = utf8.AppendRune(s, r)
+	}
+	// s does not outlive the call: appendHessianString only reads it.
+	return appendHessianString(dst, unsafe.String(unsafe.SliceData(s), len(s)))
 }
 
 // DecodeHealth reads a body written by EncodeHealth.
