@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -53,7 +54,9 @@ func AppendHealth(dst []byte, h Health) []byte {
 		}
 		s = utf8.AppendRune(s, r)
 	}
-	// s does not outlive the call: appendHessianString only reads it.
+	// s does not outlive the call: appendHessianString only reads it. Its
+	// header takes at most 3 bytes for a string this short.
+	dst = slices.Grow(dst, len(s)+3)
 	return appendHessianString(dst, unsafe.String(unsafe.SliceData(s), len(s)))
 }
 

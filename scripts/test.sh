@@ -15,6 +15,9 @@ go vet ./...
 echo "== unit tests (race)"
 go test -race -count=1 -timeout 20m ./...
 
+echo "== allocation tests without the race detector (its instrumentation allocates; they skip under -race)"
+go test -count=1 -run 'Alloc' ./...
+
 # fuzz_one runs one fuzz target. Go 1.26's fuzz coordinator can fail a run at
 # the -fuzztime boundary with a bare "context deadline exceeded" and no failing
 # input (golang/go#75804, fixed in Go 1.27): such a run is tried once more.
