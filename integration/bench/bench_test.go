@@ -94,12 +94,15 @@ func TestSmoke(t *testing.T) {
 
 	t.Run("java", func(t *testing.T) { smokeJava(ctx, t, bin) })
 
-	idle := harness.Idle(ctx, bin, []string{"pulse"}, 20, 200*time.Millisecond, time.Second, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if len(idle) != 1 || idle[0].Err != "" || idle[0].ServerRSSMiB <= 0 {
+	idle := harness.Idle(ctx, bin, []string{"pulse", "raw"}, 20, 200*time.Millisecond, time.Second, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if len(idle) != 2 || idle[0].Err != "" || idle[0].ServerRSSMiB <= 0 || idle[1].Err != "" {
 		t.Fatalf("idle: %+v", idle)
 	}
 	var im bytes.Buffer
 	harness.WriteIdleMarkdown(&im, idle)
+	if !strings.Contains(im.String(), "| raw | 20 |") || !strings.Contains(im.String(), "| 1.00x |") {
+		t.Errorf("idle table lacks the raw floor or its ratio:\n%s", im.String())
+	}
 	t.Logf("\n%s\n%s", md.String(), im.String())
 }
 

@@ -29,7 +29,7 @@ type IdleResult struct {
 	Err           string  `json:"error,omitempty"`
 }
 
-// Idle measures the heartbeat cost of each named server (pulse, dubbogo):
+// Idle measures the heartbeat cost of each named server (pulse, dubbogo, raw):
 // the Pulse exchange client of cmd/benchclient holds conns connections with
 // heartbeat hb, then the server's CPU and RSS are read over window.
 func Idle(ctx context.Context, b Binaries, names []string, conns int, hb, window time.Duration, log *slog.Logger) []IdleResult {
@@ -134,12 +134,27 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 	}
 }
 
-// WriteIdleMarkdown writes the heartbeat-cost table.
+// WriteIdleMarkdown writes the heartbeat-cost table, with each provider's
+// CPU as a ratio of raw's (the floor: a goroutine per connection that
+// answers each heartbeat with one write) and of dubbo-go's, when those ran.
 func WriteIdleMarkdown(w io.Writer, rs []IdleResult) {
-	fmt.Fprintf(w, "| provider | idle connections | heartbeat | window | provider CPU (%% of one core) | provider RSS before → max | client process CPU | error |\n")
-	fmt.Fprintf(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n")
+	base := map[string]float64{}
 	for _, r := range rs {
-		fmt.Fprintf(w, "| %s | %d | %s | %.0f s | %.1f%% | %.0f → %.0f MiB | %.1f%% | %s |\n", r.Server, r.Conns, r.Heartbeat,
-			r.Window, r.ServerCPUPct, r.ServerRSSIdle, r.ServerRSSMiB, r.ClientCPUPct, r.Err)
+		if r.Err == "" && r.ServerCPUPct > 0 {
+			base[r.Server] = r.ServerCPUPct
+		}
+	}
+	ratio := func(r IdleResult, peer string) string {
+		b, ok := base[peer]
+		if !ok || r.Err != "" {
+			return "-"
+		}
+		return fmt.Sprintf("%.2fx", r.ServerCPUPct/b)
+	}
+	fmt.Fprintf(w, "| provider | idle connections | heartbeat | window | provider CPU (%% of one core) | vs raw | vs dubbogo | provider RSS before → max | client process CPU | error |\n")
+	fmt.Fprintf(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n")
+	for _, r := range rs {
+		fmt.Fprintf(w, "| %s | %d | %s | %.0f s | %.1f%% | %s | %s | %.0f → %.0f MiB | %.1f%% | %s |\n", r.Server, r.Conns, r.Heartbeat,
+			r.Window, r.ServerCPUPct, ratio(r, "raw"), ratio(r, "dubbogo"), r.ServerRSSIdle, r.ServerRSSMiB, r.ClientCPUPct, r.Err)
 	}
 }
