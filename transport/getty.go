@@ -15,7 +15,6 @@ import (
 	getty "github.com/apache/dubbo-getty"
 	gxsync "github.com/dubbogo/gost/sync"
 	perrors "github.com/pkg/errors"
-	uatomic "go.uber.org/atomic"
 )
 
 // getty v1.5.0 builds sessions only inside its own client and server: the
@@ -37,13 +36,11 @@ const (
 	// exchange, so OnCron does nothing; the period only bounds how long the
 	// shared getty timer wheel keeps a closed session before dropping it.
 	cronPeriod = 30 * time.Second
-	// defaultReadPoll is getty's read deadline per read call: none. getty
-	// v1.5.0 sets it before every read (a clock read and a runtime timer
-	// moved, per read, on every connection); an expired one is not an
-	// error in getty (it reads again), so it would only be how often an
-	// idle session wakes up. Closing is done by closing the socket, which
-	// wakes the reader at once, and idleness is judged in exchange.
-	defaultReadPoll = 0
+	// defaultReadPoll is getty's read deadline per read call. An expired
+	// read deadline is not an error in getty (it reads again), so this is
+	// only how often an idle session wakes up; closing is done by closing
+	// the socket, which wakes the reader at once.
+	defaultReadPoll = time.Hour
 	// gettyWriteTimeout is what getty sets as write deadline when its
 	// session stops; Pulse writes bypass getty otherwise.
 	gettyWriteTimeout = time.Second
@@ -85,36 +82,10 @@ func startSession(c *conn, server bool) error {
 	ss.SetPkgHandler(hk)
 	ss.SetEventListener(hk)
 	ss.SetCronPeriod(int(c.cron / time.Millisecond))
-	if c.readPoll > 0 {
-		ss.SetReadTimeout(c.readPoll)
-	} else if err := clearGettyReadTimeout(v); err != nil {
-		ss.SetReadTimeout(time.Hour) // still correct, only slower
-		c.log.Debug("transport: getty read deadline left on", "err", err)
-	}
+	ss.SetReadTimeout(c.readPoll)
 	ss.SetWriteTimeout(gettyWriteTimeout)
 	installGettyLogger()
 	gettySessionRun(v.UnsafePointer())
-	return nil
-}
-
-// clearGettyReadTimeout sets a getty session's read timeout to zero, which
-// getty's reader takes as "no deadline" but its SetReadTimeout refuses. The
-// field is found by name and type, so a getty that moved it is detected
-// (the error) rather than written blindly.
-func clearGettyReadTimeout(session reflect.Value) error {
-	conn := session.Elem().FieldByName("Connection")
-	if !conn.IsValid() || conn.Kind() != reflect.Interface || conn.IsNil() {
-		return errors.New("getty session has no Connection")
-	}
-	tcp := conn.Elem()
-	if tcp.Kind() != reflect.Pointer || tcp.Type().String() != "*getty.gettyTCPConn" {
-		return fmt.Errorf("getty connection is a %s", tcp.Type())
-	}
-	f := tcp.Elem().FieldByName("rTimeout")
-	if !f.IsValid() || f.Type() != reflect.TypeFor[uatomic.Duration]() {
-		return errors.New("getty connection has no rTimeout of type atomic.Duration")
-	}
-	(*uatomic.Duration)(unsafe.Pointer(f.UnsafeAddr())).Store(0)
 	return nil
 }
 
