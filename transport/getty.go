@@ -173,8 +173,14 @@ func (hk *hooks) OnMessage(_ getty.Session, _ any) {
 	c := hk.c
 	batch, frames, skip := c.batch, c.frames, c.skipHead
 	c.batch, c.frames, c.skipHead = nil, 0, nil
-	if c.closeReq.Load() || len(batch) == 0 && skip == nil {
+	if c.closeReq.Load() {
 		return // frames still buffered after Close (or a panic) are dropped
+	}
+	if len(batch) == 0 && skip == nil {
+		// More of a frame being skipped: the peer is sending, which is
+		// what LastRead tells the layer above.
+		c.lastRead.Store(time.Now().UnixNano())
+		return
 	}
 	defer func() {
 		if r := recover(); r != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pulse-rpc/pulse/transport"
 )
@@ -131,5 +132,43 @@ func TestSkipFrameWithoutSkipper(t *testing.T) {
 	nc.Write(append(frame(strings.Repeat("x", 100)), frame("small")...))
 	if got := rec.nextFrame(t); got != "small" {
 		t.Fatalf("got %q", got)
+	}
+}
+
+// The bytes of a frame being skipped are reads like any other: while a
+// large frame is still streaming in, LastRead moves, so that the layer above
+// does not take a slow but live peer for a silent one.
+func TestSkippedBytesMoveLastRead(t *testing.T) {
+	srv := &skipRecorder{recorder: newRecorder()}
+	l, err := transport.Listen("127.0.0.1:0", skipLen(64), srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	nc, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	const big = 1 << 20
+	head := make([]byte, 4096)
+	binary.BigEndian.PutUint32(head, big)
+	if _, err := nc.Write(head); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.nextFrame(t); got != "skipped "+string(head[hdr:hdr+8]) {
+		t.Fatalf("got %q, want the skip", got)
+	}
+	srv.recorder.mu.Lock()
+	c := srv.conns[0]
+	srv.recorder.mu.Unlock()
+	var last time.Time
+	for i := 0; i < 3; i++ {
+		last = c.LastRead()
+		time.Sleep(2 * time.Millisecond) // so that a later read has a later clock
+		if _, err := nc.Write(make([]byte, 4096)); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "LastRead to move with the skipped frame's bytes", func() bool { return c.LastRead().After(last) })
 	}
 }

@@ -92,7 +92,8 @@ type Conn interface {
 	Close() error
 	LocalAddr() net.Addr
 	RemoteAddr() net.Addr
-	// LastRead is when the last whole frame arrived (connect time at first).
+	// LastRead is when the last whole frame arrived, or the last bytes of
+	// a frame being skipped (connect time at first).
 	LastRead() time.Time
 	// LastWrite is when the last frame was handed to the kernel (connect time at first).
 	LastWrite() time.Time
