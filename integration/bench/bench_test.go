@@ -94,7 +94,7 @@ func TestSmoke(t *testing.T) {
 
 	t.Run("java", func(t *testing.T) { smokeJava(ctx, t, bin) })
 
-	idle := harness.Idle(ctx, bin, []string{"pulse", "raw"}, 20, 200*time.Millisecond, time.Second, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	idle := harness.Idle(ctx, bin, []string{"pulse", "raw"}, 20, 200*time.Millisecond, time.Second, 1, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if len(idle) != 2 || idle[0].Err != "" || idle[0].ServerRSSMiB <= 0 || idle[1].Err != "" {
 		t.Fatalf("idle: %+v", idle)
 	}

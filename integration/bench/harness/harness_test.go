@@ -101,3 +101,35 @@ func TestSideTables(t *testing.T) {
 		}
 	}
 }
+
+func TestMedianIdle(t *testing.T) {
+	run := func(cpu, rss float64, err string) IdleResult {
+		return IdleResult{Server: "pulse", ServerCPUPct: cpu, ServerRSSMiB: rss, Err: err, Runs: 1}
+	}
+	tests := []struct {
+		name             string
+		runs             []IdleResult
+		cpu, lo, hi, rss float64
+		n                int
+		err              string
+	}{
+		{"one run", []IdleResult{run(16, 160, "")}, 16, 16, 16, 160, 1, ""},
+		{"median of three", []IdleResult{run(18, 150, ""), run(14, 170, ""), run(16, 160, "")}, 16, 14, 18, 170, 3, ""},
+		{"a failed run fails the result", []IdleResult{run(18, 150, ""), run(0, 0, "died")}, 0, 0, 0, 0, 1, "died"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := medianIdle(tt.runs)
+			if m.Err != tt.err {
+				t.Fatalf("err %q, want %q", m.Err, tt.err)
+			}
+			if tt.err != "" {
+				return
+			}
+			if m.ServerCPUPct != tt.cpu || m.ServerCPUMin != tt.lo || m.ServerCPUMax != tt.hi || m.ServerRSSMiB != tt.rss || m.Runs != tt.n {
+				t.Fatalf("got cpu %v [%v, %v] rss %v runs %d; want %v [%v, %v] %v %d", m.ServerCPUPct, m.ServerCPUMin, m.ServerCPUMax,
+					m.ServerRSSMiB, m.Runs, tt.cpu, tt.lo, tt.hi, tt.rss, tt.n)
+			}
+		})
+	}
+}

@@ -2,11 +2,13 @@ package harness
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,7 +24,10 @@ type IdleResult struct {
 	Conns         int     `json:"conns"`
 	Heartbeat     string  `json:"heartbeat"`
 	Window        float64 `json:"window_s"`
-	ServerCPUPct  float64 `json:"server_cpu_pct_of_one_core"`
+	ServerCPUPct  float64 `json:"server_cpu_pct_of_one_core"` // the median of the runs
+	ServerCPUMin  float64 `json:"server_cpu_pct_min"`
+	ServerCPUMax  float64 `json:"server_cpu_pct_max"`
+	Runs          int     `json:"runs"`
 	ClientCPUPct  float64 `json:"client_cpu_pct_of_one_core"`
 	ServerRSSMiB  float64 `json:"server_rss_mib_max"`
 	ServerRSSIdle float64 `json:"server_rss_mib_before"` // before the clients connected
@@ -31,17 +36,49 @@ type IdleResult struct {
 
 // Idle measures the heartbeat cost of each named server (pulse, dubbogo, raw):
 // the Pulse exchange client of cmd/benchclient holds conns connections with
-// heartbeat hb, then the server's CPU and RSS are read over window.
-func Idle(ctx context.Context, b Binaries, names []string, conns int, hb, window time.Duration, log *slog.Logger) []IdleResult {
-	var out []IdleResult
-	for _, name := range names {
-		r := IdleResult{Server: name, Conns: conns, Heartbeat: hb.String(), Window: window.Seconds()}
-		if err := idleOne(ctx, b, name, conns, hb, window, log, &r); err != nil {
-			r.Err = err.Error()
+// heartbeat hb, then the server's CPU and RSS are read over window. With
+// runs > 1 the servers take turns (a, b, c, a, b, c, ...), so that a slow
+// spell of the machine does not fall on one of them only, and each result
+// gives the median CPU of its runs with the lowest and highest.
+func Idle(ctx context.Context, b Binaries, names []string, conns int, hb, window time.Duration, runs int, log *slog.Logger) []IdleResult {
+	runs = max(runs, 1)
+	all := make([][]IdleResult, len(names))
+	for range runs {
+		for i, name := range names {
+			r := IdleResult{Server: name, Conns: conns, Heartbeat: hb.String(), Window: window.Seconds(), Runs: 1}
+			if err := idleOne(ctx, b, name, conns, hb, window, log, &r); err != nil {
+				r.Err = err.Error()
+			}
+			r.ServerCPUMin, r.ServerCPUMax = r.ServerCPUPct, r.ServerCPUPct
+			all[i] = append(all[i], r)
 		}
-		out = append(out, r)
+	}
+	out := make([]IdleResult, len(names))
+	for i, rs := range all {
+		out[i] = medianIdle(rs)
 	}
 	return out
+}
+
+// medianIdle folds the runs of one server: the run with the median CPU
+// stands for them, with the CPU range and the largest RSS of all; a failed
+// run makes the result failed.
+func medianIdle(rs []IdleResult) IdleResult {
+	var ok []IdleResult
+	for _, r := range rs {
+		if r.Err != "" {
+			return r
+		}
+		ok = append(ok, r)
+	}
+	slices.SortFunc(ok, func(a, b IdleResult) int { return cmp.Compare(a.ServerCPUPct, b.ServerCPUPct) })
+	m := ok[len(ok)/2]
+	m.Runs = len(ok)
+	m.ServerCPUMin, m.ServerCPUMax = ok[0].ServerCPUPct, ok[len(ok)-1].ServerCPUPct
+	for _, r := range ok {
+		m.ServerRSSMiB = max(m.ServerRSSMiB, r.ServerRSSMiB)
+	}
+	return m
 }
 
 func idleOne(ctx context.Context, b Binaries, name string, conns int, hb, window time.Duration, log *slog.Logger, r *IdleResult) error {
@@ -151,10 +188,10 @@ func WriteIdleMarkdown(w io.Writer, rs []IdleResult) {
 		}
 		return fmt.Sprintf("%.2fx", r.ServerCPUPct/b)
 	}
-	fmt.Fprintf(w, "| provider | idle connections | heartbeat | window | provider CPU (%% of one core) | vs raw | vs dubbogo | provider RSS before → max | client process CPU | error |\n")
-	fmt.Fprintf(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n")
+	fmt.Fprintf(w, "| provider | idle connections | heartbeat | window | runs | provider CPU (%% of one core), median | range | vs raw | vs dubbogo | provider RSS before → max | client process CPU | error |\n")
+	fmt.Fprintf(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n")
 	for _, r := range rs {
-		fmt.Fprintf(w, "| %s | %d | %s | %.0f s | %.1f%% | %s | %s | %.0f → %.0f MiB | %.1f%% | %s |\n", r.Server, r.Conns, r.Heartbeat,
-			r.Window, r.ServerCPUPct, ratio(r, "raw"), ratio(r, "dubbogo"), r.ServerRSSIdle, r.ServerRSSMiB, r.ClientCPUPct, r.Err)
+		fmt.Fprintf(w, "| %s | %d | %s | %.0f s | %d | %.1f%% | %.1f-%.1f%% | %s | %s | %.0f → %.0f MiB | %.1f%% | %s |\n", r.Server, r.Conns, r.Heartbeat,
+			r.Window, r.Runs, r.ServerCPUPct, r.ServerCPUMin, r.ServerCPUMax, ratio(r, "raw"), ratio(r, "dubbogo"), r.ServerRSSIdle, r.ServerRSSMiB, r.ClientCPUPct, r.Err)
 	}
 }

@@ -4,7 +4,7 @@
 // (every run) and chart.png (calls/s and p99 by concurrency) into -out.
 //
 //	go run ./cmd/bench -d 10s -runs 3 -out results            (from integration/bench)
-//	go run ./cmd/bench -idle 10000 -idle-window 40s -out results
+//	go run ./cmd/bench -idle 10000 -idle-window 30s -runs 3 -out results  (heartbeat cost: pulse, dubbogo, raw)
 //
 // Pairs are client:server (or one name for both): pulse, dubbogo, java (the
 // Java Dubbo 3 peer's provider, and its load generator LoadGen as the
@@ -109,7 +109,7 @@ func run(pairSpec, kindSpec, concSpec, otherSpec string, runs int, warmup, dur, 
 	command := "go run ./cmd/bench " + strings.Join(os.Args[1:], " ")
 
 	if idle > 0 {
-		rs := harness.Idle(ctx, bin, strings.Split(idleServers, ","), idle, time.Second, idleWindow, log)
+		rs := harness.Idle(ctx, bin, strings.Split(idleServers, ","), idle, time.Second, idleWindow, runs, log)
 		var b bytes.Buffer
 		fmt.Fprintf(&b, "# Heartbeat cost: %d idle connections, 1 s heartbeat\n\n- date: %s (UTC)\n- command: `%s` (from integration/bench)\n- the connections are Pulse exchange clients in a second process; the provider's CPU is utime+stime over the window\n- raw is the floor: the harness's raw echo server, a goroutine per connection answering each heartbeat with one write\n\n",
 			idle, time.Now().UTC().Format("2006-01-02 15:04"), command)
