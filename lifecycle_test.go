@@ -2,9 +2,7 @@ package pulse_test
 
 import (
 	"context"
-	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,40 +10,6 @@ import (
 
 	"github.com/pulse-rpc/pulse"
 )
-
-// schedulers counts the heartbeat tickers of the process: goroutines in
-// Scheduler.run, and those NewScheduler started that have not run yet (their
-// only frame is then NewScheduler's go-statement wrapper).
-func schedulers() int {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			stacks := string(buf[:n])
-			return strings.Count(stacks, "exchange.(*Scheduler).run(") + // a frame, not "created by"
-				strings.Count(stacks, "exchange.NewScheduler.gowrap")
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-}
-
-// settledSchedulers is schedulers() once the count has held still for a
-// while: a ticker whose Close has returned (a previous test's server) shows
-// its run frame until its goroutine is scheduled again to exit, which on a
-// loaded machine may take long enough to be counted in a base and then
-// vanish.
-func settledSchedulers() int {
-	n, same := schedulers(), 0
-	for deadline := time.Now().Add(10 * time.Second); same < 20 && time.Now().Before(deadline); {
-		time.Sleep(5 * time.Millisecond)
-		if m := schedulers(); m == n {
-			same++
-		} else {
-			n, same = m, 0
-		}
-	}
-	return n
-}
 
 // eventually polls cond until it holds or a generous deadline passes.
 func eventually(t *testing.T, what string, cond func() bool) {
@@ -59,6 +23,11 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// TestOneHeartbeatTickerPerClient: one ticker drives the heartbeat checks
+// of every provider connection of a Client, not one per connection or per
+// provider. A Client with no reference has none; one referring to three
+// providers puts all three connections on one Scheduler, whose ticks give
+// each connection its heartbeats; Close stops it.
 func TestOneHeartbeatTickerPerClient(t *testing.T) {
 	var urls []string
 	for _, name := range []string{"a", "b", "c"} {
@@ -69,14 +38,13 @@ func TestOneHeartbeatTickerPerClient(t *testing.T) {
 		})
 		urls = append(urls, ts.url)
 	}
-	base := settledSchedulers() // the servers' own
 	cli, err := pulse.NewClient(pulse.WithLogger(quiet()), pulse.WithHeartbeat(300*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cli.Close()
-	if n := schedulers(); n != base {
-		t.Errorf("a client with no reference runs %d tickers, want none", n-base)
+	if s := pulse.HeartbeatScheduler(cli); s != nil {
+		t.Fatal("a client with no reference runs a heartbeat ticker")
 	}
 	var stub struct {
 		Which func(context.Context) (string, error)
@@ -96,21 +64,49 @@ func TestOneHeartbeatTickerPerClient(t *testing.T) {
 	if _, err := stub.Which(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if n := schedulers(); n != base+1 {
-		t.Errorf("a client of three providers runs %d heartbeat tickers, want 1", n-base)
+	sched := pulse.HeartbeatScheduler(cli)
+	if sched == nil {
+		t.Fatal("a client with three connections has no heartbeat ticker")
 	}
-	// The shared ticker still drives every connection's heartbeats: after
-	// several intervals each connection has a measured round trip.
-	eventually(t, "a heartbeat round trip on every connection", func() bool {
+	// Every connection is on the Client's one ticker: had each provider's
+	// exchange.Client its own, this one would drive none of them.
+	eventually(t, "the three connections on the client's ticker", func() bool { return sched.Len() == 3 })
+	// The shared ticker drives every connection's heartbeats. Each
+	// connection pings once when it connects, so a first round trip proves
+	// nothing about the ticker; the ones it sends later, once the
+	// connection has been idle for an interval, each measure a new one.
+	first := map[string]time.Duration{}
+	eventually(t, "a first heartbeat round trip on every connection", func() bool {
 		for _, c := range cli.Connections() {
 			if c.RTT == 0 {
+				return false
+			}
+			if _, ok := first[c.Addr]; !ok {
+				first[c.Addr] = c.RTT
+			}
+		}
+		return len(first) == 3
+	})
+	eventually(t, "a heartbeat from the ticker on every connection", func() bool {
+		for _, c := range cli.Connections() {
+			if c.RTT == first[c.Addr] {
 				return false
 			}
 		}
 		return true
 	})
+	if s := pulse.HeartbeatScheduler(cli); s != sched {
+		t.Error("the client's heartbeat ticker changed while it had connections")
+	}
 	cli.Close()
-	eventually(t, "the ticker stopped by Close", func() bool { return schedulers() == base })
+	select {
+	case <-sched.Done():
+	default:
+		t.Error("the heartbeat ticker still runs after Close returned")
+	}
+	if n := sched.Len(); n != 0 {
+		t.Errorf("the closed client's ticker still holds %d connections", n)
+	}
 }
 
 type worker struct{ name string }

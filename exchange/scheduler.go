@@ -126,6 +126,14 @@ func (s *Scheduler) len() int {
 	return len(s.checkers)
 }
 
+// Len returns how many connections the Scheduler drives: those of every
+// Client and Server given it by WithScheduler, while they are connected.
+func (s *Scheduler) Len() int { return s.len() }
+
+// Done returns a channel closed once the ticker has stopped, when Close
+// has been called and any check in progress has returned.
+func (s *Scheduler) Done() <-chan struct{} { return s.done }
+
 // Close stops the ticker and waits for a check in progress.
 func (s *Scheduler) Close() {
 	s.once.Do(func() { close(s.stop) })
