@@ -158,10 +158,19 @@ type serverConn struct {
 	strikes  atomic.Int32
 }
 
+type remoteAddrKey struct{}
+
+// RemoteAddr returns the address of the client whose call a Handler is
+// serving, from the context HandleRequest gets (nil for another context).
+func RemoteAddr(ctx context.Context) net.Addr {
+	a, _ := ctx.Value(remoteAddrKey{}).(net.Addr)
+	return a
+}
+
 // OnOpen registers the connection with the heartbeat task.
 func (s *Server) OnOpen(c transport.Conn) {
 	sc := &serverConn{s: s, conn: c, w: connWriter{conn: c, pool: &s.frames}}
-	sc.ctx, sc.cancel = context.WithCancel(s.ctx)
+	sc.ctx, sc.cancel = context.WithCancel(context.WithValue(s.ctx, remoteAddrKey{}, c.RemoteAddr()))
 	c.SetValue(sc)
 	s.conns.Store(c, sc)
 	s.nconns.Add(1)
