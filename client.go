@@ -32,6 +32,8 @@ type Client struct {
 	reg     registry.Registry
 	regErr  error
 
+	intercept CallFunc // the interceptors and callProviders; nil without interceptors
+
 	mu     sync.Mutex
 	refs   map[string]*reference // by service key + URLs
 	shared []*reference          // references sharing the directory of one in refs
@@ -73,7 +75,9 @@ func NewClient(opts ...ClientOption) (*Client, error) {
 		exchange.WithLogger(cfg.logger),
 		exchange.WithConnections(cfg.connections),
 	}}
-	return &Client{cfg: cfg, pool: pool, refs: map[string]*reference{}}, nil
+	c := &Client{cfg: cfg, pool: pool, refs: map[string]*reference{}}
+	c.intercept = chain(cfg.interceptors, c.callIntercepted)
+	return c, nil
 }
 
 func (c *Client) registry(ctx context.Context) (registry.Registry, error) {
@@ -317,9 +321,26 @@ func (r *reference) strategy(cc callConfig) (cluster.Strategy, error) {
 	return s, nil
 }
 
-// call runs one invocation through the reference's cluster strategy and
-// turns the outcome into a value or a *Error.
+// call makes one call of a stub or Invoke: through the client's
+// interceptors, if any, then callProviders.
 func (c *Client) call(ctx context.Context, ref *reference, cfg *serviceConfig, inv *dubbo.Invocation) (any, error) {
+	if c.intercept != nil {
+		return c.intercept(ctx, &CallInfo{Service: ref.iface, Version: ref.version, Group: ref.group, Method: inv.Method,
+			Arguments: inv.Arguments, ref: ref, cfg: cfg, inv: inv})
+	}
+	return c.callProviders(ctx, ref, cfg, inv)
+}
+
+// callIntercepted is the end of the interceptor chain: the call with the
+// context and arguments the interceptors pass on.
+func (c *Client) callIntercepted(ctx context.Context, ci *CallInfo) (any, error) {
+	ci.inv.Arguments = ci.Arguments
+	return c.callProviders(ctx, ci.ref, ci.cfg, ci.inv)
+}
+
+// callProviders runs one invocation through the reference's cluster
+// strategy and turns the outcome into a value or a *Error.
+func (c *Client) callProviders(ctx context.Context, ref *reference, cfg *serviceConfig, inv *dubbo.Invocation) (any, error) {
 	method := inv.Method
 	if g, ok := genericMethod(inv); ok {
 		method = g

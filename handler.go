@@ -39,19 +39,15 @@ func (s *Server) handle(ctx context.Context, req *exchange.Request) *exchange.Re
 	call := &cc.call
 
 	var value any
-	switch inv.Method {
-	case "$echo":
-		if len(inv.Arguments) == 1 {
-			value = inv.Arguments[0]
+	if s.intercept != nil {
+		ci := &CallInfo{Service: inv.Path, Version: inv.Version, Group: group, Method: inv.Method,
+			Arguments: inv.Arguments, entry: e, inv: inv}
+		if a := exchange.RemoteAddr(ctx); a != nil {
+			ci.Remote = a.String()
 		}
-	case "$invoke", "$invokeAsync":
-		value, err = invokeGeneric(callCtx, e.svc, inv)
-	default:
-		var m *service.Method
-		m, err = e.svc.Lookup(inv.Method, strings.Join(inv.ParameterTypes, ""), len(inv.Arguments))
-		if err == nil {
-			value, err = m.CallCtx(&cc.self, inv.Arguments)
-		}
+		value, err = s.intercept(callCtx, ci)
+	} else {
+		value, err = s.serve(&cc.self, e, inv, inv.Arguments)
 	}
 	if err != nil && errors.Is(err, context.DeadlineExceeded) && errors.Is(callCtx.Err(), context.DeadlineExceeded) {
 		// The caller's timeout ran out while the method ran: answer as a
@@ -83,6 +79,31 @@ func (s *Server) handle(ctx context.Context, req *exchange.Request) *exchange.Re
 	return resp
 }
 
+// serve calls the method inv names with args. ctx is a pointer so that the
+// plain path hands the call's context to the method without an allocation.
+func (s *Server) serve(ctx *context.Context, e *exported, inv *dubbo.Invocation, args []any) (any, error) {
+	switch inv.Method {
+	case "$echo":
+		if len(args) == 1 {
+			return args[0], nil
+		}
+		return nil, nil
+	case "$invoke", "$invokeAsync":
+		return invokeGeneric(*ctx, e.svc, args)
+	}
+	m, err := e.svc.Lookup(inv.Method, strings.Join(inv.ParameterTypes, ""), len(args))
+	if err != nil {
+		return nil, err
+	}
+	return m.CallCtx(ctx, args)
+}
+
+// serveIntercepted is the end of the interceptor chain: the call with the
+// context and arguments the interceptors pass on.
+func (s *Server) serveIntercepted(ctx context.Context, ci *CallInfo) (any, error) {
+	return s.serve(&ctx, ci.entry, ci.inv, ci.Arguments)
+}
+
 // provider is the exchange.Handler of a Server: it serves calls (handle)
 // and takes the responses back once written, for the next calls.
 type provider struct{ s *Server }
@@ -104,22 +125,22 @@ func (p provider) RecycleResponse(resp *exchange.Response) {
 
 // invokeGeneric serves Java's GenericService.$invoke(method, types, args):
 // arguments arrive as maps for POJOs and the result goes back generalized.
-func invokeGeneric(ctx context.Context, svc *service.Service, inv *dubbo.Invocation) (any, error) {
-	if len(inv.Arguments) != 3 {
-		return nil, fmt.Errorf("generic call with %d arguments, want 3", len(inv.Arguments))
+func invokeGeneric(ctx context.Context, svc *service.Service, gargs []any) (any, error) {
+	if len(gargs) != 3 {
+		return nil, fmt.Errorf("generic call with %d arguments, want 3", len(gargs))
 	}
-	name, _ := inv.Arguments[0].(string)
+	name, _ := gargs[0].(string)
 	var types []string
-	if inv.Arguments[1] != nil {
-		v, err := service.Convert(inv.Arguments[1], typeOfStrings)
+	if gargs[1] != nil {
+		v, err := service.Convert(gargs[1], typeOfStrings)
 		if err != nil {
 			return nil, fmt.Errorf("generic call: parameter types: %w", err)
 		}
 		types = v.Interface().([]string)
 	}
 	var args []any
-	if inv.Arguments[2] != nil {
-		v, err := service.Convert(inv.Arguments[2], typeOfAnys)
+	if gargs[2] != nil {
+		v, err := service.Convert(gargs[2], typeOfAnys)
 		if err != nil {
 			return nil, fmt.Errorf("generic call: arguments: %w", err)
 		}

@@ -118,6 +118,7 @@ type serverConfig struct {
 	health       func() string
 	host         string // host to register, when the listen address has none
 	maxCalls     int    // server_options.go
+	interceptors []Interceptor
 }
 
 type serverOption func(*serverConfig)
@@ -164,8 +165,9 @@ func WithRegisterHost(host string) ServerOption {
 
 type clientConfig struct {
 	common
-	defaults    []ServiceOption
-	connections int
+	defaults     []ServiceOption
+	connections  int
+	interceptors []Interceptor
 }
 
 type clientOption func(*clientConfig)

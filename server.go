@@ -26,13 +26,14 @@ import (
 type Server struct {
 	cfg serverConfig
 
-	mu       sync.Mutex
-	services map[string]*exported // by service key: group/path:version
-	started  bool
-	ex       *exchange.Server
-	ready    chan struct{}
-	decode   []dubbo.DecodeOption // built once by Serve: no allocation per call
-	resps    sync.Pool            // *exchange.Response, given back by exchange once written
+	mu        sync.Mutex
+	services  map[string]*exported // by service key: group/path:version
+	started   bool
+	ex        *exchange.Server
+	ready     chan struct{}
+	decode    []dubbo.DecodeOption // built once by Serve: no allocation per call
+	resps     sync.Pool            // *exchange.Response, given back by exchange once written
+	intercept CallFunc             // the interceptors and serve; nil without interceptors
 }
 
 // registerWait bounds how long Serve waits for the registry before it
@@ -52,7 +53,9 @@ func NewServer(opts ...ServerOption) *Server {
 	for _, o := range opts {
 		o.applyServer(&cfg)
 	}
-	return &Server{cfg: cfg, services: map[string]*exported{}, ready: make(chan struct{})}
+	s := &Server{cfg: cfg, services: map[string]*exported{}, ready: make(chan struct{})}
+	s.intercept = chain(cfg.interceptors, s.serveIntercepted)
+	return s
 }
 
 // serviceKey is Java's group/path:version, with version "0.0.0" as none.
