@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pulse-rpc/pulse/exchange/internal/heartbeat"
+	"github.com/pulse-rpc/pulse/internal/monotime"
 	"github.com/pulse-rpc/pulse/transport"
 )
 
@@ -58,7 +59,7 @@ type clientConn struct {
 	pending map[int64]*pendingCall
 	closed  bool
 
-	lastPing atomic.Int64 // unix nanos of the last heartbeat sent
+	lastPing atomic.Int64 // monotime instant of the last heartbeat sent
 	pingID   atomic.Int64
 	rtt      atomic.Int64
 	health   atomic.Pointer[Health]
@@ -213,7 +214,7 @@ func (cc *clientConn) ping() {
 	c := cc.slot.c
 	id, body := c.o.hbClient.NewHeartbeat(serializationHessian2, c.hbSeq.Add(1))
 	cc.pingID.Store(id)
-	cc.lastPing.Store(time.Now().UnixNano())
+	cc.lastPing.Store(monotime.Now())
 	c.pings.Add(1)
 	if err := cc.w.write(heartbeatRequest(serializationHessian2, id, body)); err != nil {
 		c.log.Debug("exchange: heartbeat write failed", "err", err)
@@ -223,16 +224,13 @@ func (cc *clientConn) ping() {
 // check is the heartbeat task's look at this connection.
 func (cc *clientConn) check(now time.Time) time.Time {
 	c := cc.slot.c
-	var lastPing time.Time
-	if n := cc.lastPing.Load(); n != 0 {
-		lastPing = time.Unix(0, n)
-	}
+	lastPing := monotime.Time(cc.lastPing.Load())
 	lastRead, lastWrite := cc.conn.LastRead(), cc.conn.LastWrite()
 	switch c.policy.Decide(lastRead, lastWrite, lastPing, now) {
 	case heartbeat.Send:
 		// Off the ticker: a write into a full socket must not stall the
 		// checks of every other connection.
-		cc.lastPing.Store(now.UnixNano()) // no second one from the next tick meanwhile
+		cc.lastPing.Store(monotime.Nanos(now)) // no second one from the next tick meanwhile
 		lastPing = now
 		c.bg.run(cc.ping)
 	case heartbeat.Expire:
@@ -282,7 +280,7 @@ func (cc *clientConn) OnFrame(c transport.Conn, frame []byte) {
 		cc.answered()
 		if h.ID() == cc.pingID.Load() {
 			if sent := cc.lastPing.Load(); sent != 0 {
-				cc.rtt.Store(time.Now().UnixNano() - sent)
+				cc.rtt.Store(monotime.Now() - sent)
 			}
 			if hl, ok := cc.slot.c.o.hbClient.ReadAnswer(h.SerializationID(), body); ok {
 				cc.health.Store(&hl)

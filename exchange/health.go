@@ -55,7 +55,8 @@ func AppendHealth(dst []byte, h Health) []byte {
 		s = utf8.AppendRune(s, r)
 	}
 	// s does not outlive the call: appendHessianString only reads it. Its
-	// header takes at most 3 bytes for a string this short.
+	// header takes 1 to 3 bytes below 0xffff UTF-16 units (a longer status
+	// is chunked, and dst then grows again).
 	dst = slices.Grow(dst, len(s)+3)
 	return appendHessianString(dst, unsafe.String(unsafe.SliceData(s), len(s)))
 }

@@ -1,8 +1,11 @@
 package exchange
 
 import (
+	"math"
 	"sync"
 	"time"
+
+	"github.com/pulse-rpc/pulse/internal/monotime"
 )
 
 // checker is a connection the scheduler looks at when it is due.
@@ -26,7 +29,7 @@ type checker interface {
 type Scheduler struct {
 	mu       sync.Mutex
 	checkers []checker       // the connections...
-	due      []int64         // ...and when each is next due, unix ns (0: now)
+	due      []int64         // ...and when each is next due, a monotime instant (or dueNow)
 	index    map[checker]int // position of each in checkers and due
 	batch    []checker       // run only: the due ones of this tick
 	nexts    []int64         // run only: what their checks returned
@@ -35,7 +38,12 @@ type Scheduler struct {
 	once     sync.Once
 }
 
-// NewScheduler starts a Scheduler that checks its connections every tick. The
+// dueNow is the due time of a connection to check on the next tick, below
+// every instant (which may be negative under a fake clock).
+const dueNow int64 = math.MinInt64
+
+// NewScheduler starts a Scheduler that ticks every tick and checks the
+// connections that are due then. The
 // tick should be at most a third of the shortest heartbeat interval of the
 // Clients and Servers that share it (their timeouts are then met within a
 // tick). Close it after them.
@@ -66,7 +74,7 @@ func (s *Scheduler) run(tick time.Duration) {
 // close its connection, whose removal takes the lock), then records when
 // each is next due.
 func (s *Scheduler) tick(now time.Time) {
-	n := now.UnixNano()
+	n := monotime.Nanos(now)
 	s.mu.Lock()
 	s.batch = s.batch[:0]
 	for i, d := range s.due {
@@ -77,9 +85,9 @@ func (s *Scheduler) tick(now time.Time) {
 	s.mu.Unlock()
 	s.nexts = s.nexts[:0]
 	for _, c := range s.batch {
-		var next int64
+		next := dueNow
 		if t := c.check(now); !t.IsZero() {
-			next = t.UnixNano()
+			next = monotime.Nanos(t)
 		}
 		s.nexts = append(s.nexts, next)
 	}
@@ -98,7 +106,7 @@ func (s *Scheduler) add(c checker) {
 	if _, ok := s.index[c]; !ok {
 		s.index[c] = len(s.checkers)
 		s.checkers = append(s.checkers, c)
-		s.due = append(s.due, 0)
+		s.due = append(s.due, dueNow)
 	}
 	s.mu.Unlock()
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pulse-rpc/pulse/exchange/internal/heartbeat"
 	"github.com/pulse-rpc/pulse/internal/bufpool"
+	"github.com/pulse-rpc/pulse/internal/monotime"
 	"github.com/pulse-rpc/pulse/transport"
 )
 
@@ -154,7 +155,7 @@ type serverConn struct {
 	lastPing atomic.Int64
 	pingID   atomic.Int64
 	rtt      atomic.Int64
-	lastHB   atomic.Int64 // when the peer's last heartbeat arrived
+	lastHB   atomic.Int64 // when the peer's last heartbeat arrived (monotime, as lastPing)
 	strikes  atomic.Int32
 }
 
@@ -217,7 +218,7 @@ func (s *Server) OnError(c transport.Conn, err error) {
 // OnFrame dispatches one frame.
 func (s *Server) OnFrame(c transport.Conn, frame []byte) {
 	if s.draining.Load() {
-		s.lastSeen.Store(time.Now().UnixNano())
+		s.lastSeen.Store(monotime.Now())
 	}
 	h := (*Header)(frame)
 	body := frame[HeaderLen:]
@@ -234,7 +235,7 @@ func (s *Server) OnFrame(c transport.Conn, frame []byte) {
 		if sc == nil {
 			return
 		}
-		prev := sc.lastHB.Swap(time.Now().UnixNano())
+		prev := sc.lastHB.Swap(monotime.Now())
 		if s.o.floodMin > 0 && sc.flooding(prev) {
 			s.log.Warn("exchange: closing connection sending heartbeats too often", "remote", c.RemoteAddr().String(), "min", s.o.floodMin)
 			c.Close()
@@ -253,7 +254,7 @@ func (s *Server) OnFrame(c transport.Conn, frame []byte) {
 	case h.IsEvent():
 		if sc := s.connOf(c); sc != nil && h.ID() == sc.pingID.Load() {
 			if sent := sc.lastPing.Load(); sent != 0 {
-				sc.rtt.Store(time.Now().UnixNano() - sent)
+				sc.rtt.Store(monotime.Now() - sent)
 			}
 		}
 	}
@@ -416,20 +417,17 @@ func (sc *serverConn) check(now time.Time) time.Time {
 	s := sc.s
 	// A heartbeat from the peer counts as this side's: the client is doing
 	// the pinging, and one exchange per interval is enough for both.
-	var lastPing time.Time
-	if n := max(sc.lastPing.Load(), sc.lastHB.Load()); n != 0 {
-		lastPing = time.Unix(0, n)
-	}
+	lastPing := monotime.Time(max(sc.lastPing.Load(), sc.lastHB.Load()))
 	lastRead, lastWrite := sc.conn.LastRead(), sc.conn.LastWrite()
 	switch s.policy.Decide(lastRead, lastWrite, lastPing, now) {
 	case heartbeat.Send:
 		id := s.nextID.Add(1)
 		sc.pingID.Store(id)
-		sc.lastPing.Store(now.UnixNano()) // no second one from the next tick meanwhile
+		sc.lastPing.Store(monotime.Nanos(now)) // no second one from the next tick meanwhile
 		lastPing = now
 		s.pings.Add(1)
 		s.bg.run(func() {
-			sc.lastPing.Store(time.Now().UnixNano()) // when sent: the RTT leaves out this goroutine's wait
+			sc.lastPing.Store(monotime.Now()) // when sent: the RTT leaves out this goroutine's wait
 			sc.w.write(heartbeatRequest(serializationHessian2, id, NullBody(serializationHessian2)))
 		})
 	case heartbeat.Expire:
@@ -454,7 +452,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
-	s.lastSeen.Store(time.Now().UnixNano())
+	s.lastSeen.Store(monotime.Now())
 	s.draining.Store(true) // new connections get READONLY in OnOpen
 	var unsent atomic.Int64
 	s.conns.Range(func(_, v any) bool {
@@ -463,7 +461,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if !s.bg.run(func() {
 			defer unsent.Add(-1)
 			v.(*serverConn).w.write(readOnlyEvent(serializationHessian2, s.nextID.Add(1)))
-			s.lastSeen.Store(time.Now().UnixNano()) // the quiet period starts once the client can know
+			s.lastSeen.Store(monotime.Now()) // the quiet period starts once the client can know
 		}) {
 			unsent.Add(-1) // closed meanwhile
 		}
@@ -473,7 +471,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	t := time.NewTicker(5 * time.Millisecond)
 	working := func() bool { return s.inflight.Load() > 0 || unsent.Load() > 0 }
 	quiet := func() bool {
-		return s.nconns.Load() == 0 || time.Since(time.Unix(0, s.lastSeen.Load())) >= ShutdownQuiet
+		return s.nconns.Load() == 0 || time.Since(monotime.Time(s.lastSeen.Load())) >= ShutdownQuiet
 	}
 wait:
 	for working() || !quiet() {

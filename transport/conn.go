@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pulse-rpc/pulse/internal/monotime"
 	"github.com/pulse-rpc/pulse/transport/internal/tcpopt"
 )
 
@@ -41,7 +42,7 @@ type conn struct {
 	local    net.Addr
 	remote   net.Addr
 
-	// Clocks and counters, in unix nanoseconds and plain counts.
+	// Clocks (monotime instants) and counters.
 	lastRead  atomic.Int64
 	lastWrite atomic.Int64
 	framesIn  atomic.Uint64
@@ -74,7 +75,7 @@ type conn struct {
 	wbuf      []byte // frames queued behind the flusher
 	wspare    []byte // the previous batch's buffer, reused
 	wtimeout  time.Duration
-	wdeadline int64       // write deadline in force, unix nanos (flusher only)
+	wdeadline int64       // write deadline in force, a monotime instant (flusher only)
 	iov       net.Buffers // flusher only: the two slices of a gathered write
 	iovArr    [2][]byte   // iov's backing array
 
@@ -108,7 +109,7 @@ func newConn(nc *net.TCPConn, o *options, fl FrameLen, h Handler, ln *Listener) 
 	}
 	c.wcond.L = &c.wmu
 	c.skipper, _ = h.(Skipper)
-	now := time.Now().UnixNano()
+	now := monotime.Now()
 	c.lastRead.Store(now)
 	c.lastWrite.Store(now)
 	return c
@@ -314,12 +315,12 @@ func (c *conn) drain() {
 // syscall, and returns how many bytes the kernel took (on failure too);
 // only the flusher calls it.
 func (c *conn) flush(a, b []byte) (int64, error) {
-	now := time.Now().UnixNano()
+	now := monotime.Now()
 	if c.wtimeout > 0 && c.wdeadline-now < int64(c.wtimeout/2) {
 		// Move the deadline only when less than half of the timeout is
 		// left: one SetWriteDeadline per half period instead of per write.
 		dl := now + int64(c.wtimeout)
-		if err := c.nc.SetWriteDeadline(time.Unix(0, dl)); err != nil {
+		if err := c.nc.SetWriteDeadline(monotime.Time(dl)); err != nil {
 			return 0, c.writeFailed(err)
 		}
 		c.wdeadline = dl
@@ -402,8 +403,8 @@ func (c *conn) Value() any {
 
 func (c *conn) LocalAddr() net.Addr  { return c.local }
 func (c *conn) RemoteAddr() net.Addr { return c.remote }
-func (c *conn) LastRead() time.Time  { return time.Unix(0, c.lastRead.Load()) }
-func (c *conn) LastWrite() time.Time { return time.Unix(0, c.lastWrite.Load()) }
+func (c *conn) LastRead() time.Time  { return monotime.Time(c.lastRead.Load()) }
+func (c *conn) LastWrite() time.Time { return monotime.Time(c.lastWrite.Load()) }
 func (c *conn) Done() <-chan struct{} {
 	return c.done
 }

@@ -15,6 +15,8 @@ import (
 	getty "github.com/apache/dubbo-getty"
 	gxsync "github.com/dubbogo/gost/sync"
 	perrors "github.com/pkg/errors"
+
+	"github.com/pulse-rpc/pulse/internal/monotime"
 )
 
 // getty v1.5.0 builds sessions only inside its own client and server: the
@@ -179,7 +181,7 @@ func (hk *hooks) OnMessage(_ getty.Session, _ any) {
 	if len(batch) == 0 && skip == nil {
 		// More of a frame being skipped: the peer is sending, which is
 		// what LastRead tells the layer above.
-		c.lastRead.Store(time.Now().UnixNano())
+		c.lastRead.Store(monotime.Now())
 		return
 	}
 	defer func() {
@@ -191,7 +193,7 @@ func (hk *hooks) OnMessage(_ getty.Session, _ any) {
 			c.shutdown(perr)
 		}
 	}()
-	c.lastRead.Store(time.Now().UnixNano())
+	c.lastRead.Store(monotime.Now())
 	if skip != nil {
 		if c.skipper != nil {
 			c.skipper.OnSkip(c, skip, c.skipLen)

@@ -692,3 +692,31 @@ func TestConnValue(t *testing.T) {
 		t.Fatalf("Value after SetValue(nil) = %v, want nil", v)
 	}
 }
+
+// LastRead and LastWrite carry monotonic clock readings (time.Time's String
+// shows them as "m=±seconds"): how long a connection has been idle is then
+// measured on the monotonic clock, and a wall-clock step (an NTP correction,
+// a resumed VM) neither expires live connections nor postpones heartbeats.
+func TestConnClocksAreMonotonic(t *testing.T) {
+	ln, err := transport.Listen("127.0.0.1:0", frameLen, newRecorder())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := transport.Dial(context.Background(), ln.Addr().String(), frameLen, newRecorder())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Write(frame("tick")); err != nil {
+		t.Fatal(err)
+	}
+	for name, tm := range map[string]time.Time{"LastRead": c.LastRead(), "LastWrite": c.LastWrite()} {
+		if !strings.Contains(tm.String(), " m=") {
+			t.Errorf("%s = %s: no monotonic reading", name, tm)
+		}
+		if d := time.Since(tm); d < 0 || d > time.Minute {
+			t.Errorf("time.Since(%s) = %v", name, d)
+		}
+	}
+}
