@@ -217,3 +217,48 @@ func ExampleServer_Register() {
 	// by id <nil>
 	// pulse: cannot register org.example.Bad: method findByName of struct { pulse_test.Catalog }: a name mapping names it but findByName is unexported and cannot be served (export it and map the Java name)
 }
+
+// Interceptors wrap every call: here a client interceptor sends a trace id
+// with each call, and a server interceptor refuses calls without one.
+func ExampleWithClientInterceptors() {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	traced := func(ctx context.Context, call *pulse.CallInfo, next pulse.CallFunc) (any, error) {
+		if _, ok := pulse.IncomingAttachments(ctx)["trace-id"]; !ok {
+			return nil, &pulse.Error{JavaClass: "java.lang.SecurityException", Message: "no trace id"}
+		}
+		return next(ctx, call)
+	}
+	srv := pulse.NewServer(pulse.WithAddress("127.0.0.1:0"), pulse.WithLogger(quiet),
+		pulse.WithServerInterceptors(traced))
+	if err := srv.Register("org.example.Catalog", Catalog{}, pulse.MethodName("FindByName", "find"),
+		pulse.MethodName("FindByID", "find")); err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	<-srv.Ready()
+	defer func() { cancel(); <-done }()
+
+	trace := func(ctx context.Context, call *pulse.CallInfo, next pulse.CallFunc) (any, error) {
+		return next(pulse.WithAttachments(ctx, pulse.Attachments{"trace-id": "t-1"}), call)
+	}
+	var catalog struct {
+		Find func(name string) (string, error)
+	}
+	for _, opts := range [][]pulse.ClientOption{nil, {pulse.WithClientInterceptors(trace)}} {
+		cli, err := pulse.NewClient(append(opts, pulse.WithLogger(quiet))...)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := cli.Refer("org.example.Catalog", &catalog, pulse.URL("dubbo://"+srv.Addr().String())); err != nil {
+			log.Fatal(err)
+		}
+		v, err := catalog.Find("x")
+		fmt.Printf("%q %v\n", v, err)
+		cli.Close()
+	}
+	// Output:
+	// "" pulse: org.example.Catalog.find: java.lang.SecurityException: no trace id
+	// "by name x" <nil>
+}
