@@ -216,7 +216,7 @@ func (cc *clientConn) ping() {
 	cc.pingID.Store(id)
 	cc.lastPing.Store(monotime.Now())
 	c.pings.Add(1)
-	if err := cc.w.write(heartbeatRequest(serializationHessian2, id, body)); err != nil {
+	if err := cc.w.writeFrame(heartbeatRequestFlags|serializationHessian2, 0, id, body); err != nil {
 		c.log.Debug("exchange: heartbeat write failed", "err", err)
 	}
 }
@@ -264,7 +264,7 @@ func (cc *clientConn) OnFrame(c transport.Conn, frame []byte) {
 		case EventHeartbeat:
 			if h.IsTwoWay() { // a server's heartbeat (Java 2.6, Pulse)
 				ser := h.SerializationID()
-				cc.w.write(heartbeatAnswer(ser, h.ID(), NullBody(ser)))
+				cc.w.writeFrame(heartbeatAnswerFlags|ser, StatusOK, h.ID(), NullBody(ser))
 			}
 		}
 	case h.IsRequest():

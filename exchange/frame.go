@@ -7,14 +7,20 @@ func appendFrame(dst []byte, flags byte, st Status, id int64, body []byte) []byt
 	return append(dst, body...)
 }
 
+// The flags of heartbeats, without the serialization id.
+const (
+	heartbeatRequestFlags = FlagRequest | FlagTwoWay | FlagEvent
+	heartbeatAnswerFlags  = FlagEvent
+)
+
 // heartbeatRequest is the Java heartbeat request: da bb e2 00 <id> 00 00 00 01 4e.
 func heartbeatRequest(serialization byte, id int64, body []byte) []byte {
-	return appendFrame(make([]byte, 0, HeaderLen+len(body)), FlagRequest|FlagTwoWay|FlagEvent|serialization, 0, id, body)
+	return appendFrame(make([]byte, 0, HeaderLen+len(body)), heartbeatRequestFlags|serialization, 0, id, body)
 }
 
 // heartbeatAnswer is the Java heartbeat answer: da bb 22 14 <id> 00 00 00 01 4e.
 func heartbeatAnswer(serialization byte, id int64, body []byte) []byte {
-	return appendFrame(make([]byte, 0, HeaderLen+len(body)), FlagEvent|serialization, StatusOK, id, body)
+	return appendFrame(make([]byte, 0, HeaderLen+len(body)), heartbeatAnswerFlags|serialization, StatusOK, id, body)
 }
 
 // readOnlyEvent is Java's READONLY: da bb a2 00 <id> 00 00 00 02 01 52.

@@ -248,7 +248,7 @@ func (s *Server) OnFrame(c transport.Conn, frame []byte) {
 			}
 		}
 		s.answered.Add(1)
-		sc.w.write(heartbeatAnswer(ser, h.ID(), answer))
+		sc.w.writeFrame(heartbeatAnswerFlags|ser, StatusOK, h.ID(), answer)
 	case h.IsRequest():
 		s.request(c, h, body)
 	case h.IsEvent():
@@ -428,7 +428,7 @@ func (sc *serverConn) check(now time.Time) time.Time {
 		s.pings.Add(1)
 		s.bg.run(func() {
 			sc.lastPing.Store(monotime.Now()) // when sent: the RTT leaves out this goroutine's wait
-			sc.w.write(heartbeatRequest(serializationHessian2, id, NullBody(serializationHessian2)))
+			sc.w.writeFrame(heartbeatRequestFlags|serializationHessian2, 0, id, NullBody(serializationHessian2))
 		})
 	case heartbeat.Expire:
 		s.log.Info("exchange: closing connection: nothing read for the heartbeat timeout",
