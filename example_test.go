@@ -53,6 +53,11 @@ func serve() (url string, stop func()) {
 	if err := srv.Register("org.apache.dubbo.samples.api.UserService", Users{}); err != nil {
 		log.Fatal(err)
 	}
+	return start(srv)
+}
+
+// start runs srv until stop is called; url is where it listens.
+func start(srv *pulse.Server) (url string, stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
@@ -234,11 +239,8 @@ func ExampleWithClientInterceptors() {
 		pulse.MethodName("FindByID", "find")); err != nil {
 		log.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	<-srv.Ready()
-	defer func() { cancel(); <-done }()
+	url, stop := start(srv)
+	defer stop()
 
 	trace := func(ctx context.Context, call *pulse.CallInfo, next pulse.CallFunc) (any, error) {
 		return next(pulse.WithAttachments(ctx, pulse.Attachments{"trace-id": "t-1"}), call)
@@ -251,7 +253,7 @@ func ExampleWithClientInterceptors() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		if err := cli.Refer("org.example.Catalog", &catalog, pulse.URL("dubbo://"+srv.Addr().String())); err != nil {
+		if err := cli.Refer("org.example.Catalog", &catalog, pulse.URL(url)); err != nil {
 			log.Fatal(err)
 		}
 		v, err := catalog.Find("x")

@@ -1,6 +1,7 @@
 package transport_test
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"log/slog"
@@ -134,6 +135,17 @@ func listen(t testing.TB, h transport.Handler, opts ...transport.Option) *transp
 func rawDial(t testing.TB, l *transport.Listener) net.Conn {
 	t.Helper()
 	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// dial connects a transport client with a recorder to l, closed at the end.
+func dial(t testing.TB, l *transport.Listener) transport.Conn {
+	t.Helper()
+	c, err := transport.Dial(context.Background(), l.Addr().String(), frameLen, newRecorder())
 	if err != nil {
 		t.Fatal(err)
 	}

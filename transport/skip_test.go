@@ -145,11 +145,7 @@ func TestSkippedBytesMoveLastRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	nc, err := net.Dial("tcp", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := rawDial(t, l)
 	const big = 1 << 20
 	head := make([]byte, 4096)
 	binary.BigEndian.PutUint32(head, big)

@@ -663,17 +663,7 @@ func TestCloseAfterCronTick(t *testing.T) {
 }
 
 func TestConnValue(t *testing.T) {
-	h := newRecorder()
-	ln, err := transport.Listen("127.0.0.1:0", frameLen, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	c, err := transport.Dial(context.Background(), ln.Addr().String(), frameLen, newRecorder())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dial(t, listen(t, newRecorder()))
 	if v := c.Value(); v != nil {
 		t.Fatalf("Value before SetValue = %v, want nil", v)
 	}
@@ -698,16 +688,7 @@ func TestConnValue(t *testing.T) {
 // measured on the monotonic clock, and a wall-clock step (an NTP correction,
 // a resumed VM) neither expires live connections nor postpones heartbeats.
 func TestConnClocksAreMonotonic(t *testing.T) {
-	ln, err := transport.Listen("127.0.0.1:0", frameLen, newRecorder())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	c, err := transport.Dial(context.Background(), ln.Addr().String(), frameLen, newRecorder())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dial(t, listen(t, newRecorder()))
 	if err := c.Write(frame("tick")); err != nil {
 		t.Fatal(err)
 	}

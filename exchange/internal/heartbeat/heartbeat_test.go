@@ -41,11 +41,17 @@ func TestNew(t *testing.T) {
 	}
 }
 
+// fixture is a client policy (p) and a server policy (srv) with a 1 s
+// interval and a 3 s timeout, and times in milliseconds after t0.
+func fixture() (p, srv Policy, t0 time.Time, ms func(int) time.Time) {
+	p, _ = New(time.Second, 3*time.Second, 0)
+	srv, _ = New(time.Second, 3*time.Second, ServerMargin(time.Second))
+	t0 = time.Unix(1000, 0)
+	return p, srv, t0, func(n int) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
+}
+
 func TestDecide(t *testing.T) {
-	p, _ := New(time.Second, 3*time.Second, 0)
-	srv, _ := New(time.Second, 3*time.Second, ServerMargin(time.Second))
-	t0 := time.Unix(1000, 0)
-	ms := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
+	p, srv, t0, ms := fixture()
 	var never time.Time
 	tests := []struct {
 		name              string
@@ -163,10 +169,7 @@ func TestServerPingsSilentClient(t *testing.T) {
 }
 
 func TestNext(t *testing.T) {
-	p, _ := New(time.Second, 3*time.Second, 0)
-	srv, _ := New(time.Second, 3*time.Second, ServerMargin(time.Second))
-	t0 := time.Unix(1000, 0)
-	ms := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
+	p, srv, t0, ms := fixture()
 	var never time.Time
 	tests := []struct {
 		name              string
