@@ -42,11 +42,10 @@ type Scheduler struct {
 // every instant (which may be negative under a fake clock).
 const dueNow int64 = math.MinInt64
 
-// NewScheduler starts a Scheduler that ticks every tick and checks the
-// connections that are due then. The
-// tick should be at most a third of the shortest heartbeat interval of the
-// Clients and Servers that share it (their timeouts are then met within a
-// tick). Close it after them.
+// NewScheduler starts a Scheduler that wakes every tick and checks the
+// connections that are due then. The tick should be at most a third of the
+// shortest heartbeat interval of the Clients and Servers that share it
+// (their timeouts are then met within a tick). Close it after them.
 func NewScheduler(tick time.Duration) *Scheduler {
 	if tick <= 0 {
 		tick = time.Second
