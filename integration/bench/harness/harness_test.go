@@ -133,3 +133,31 @@ func TestMedianIdle(t *testing.T) {
 		})
 	}
 }
+
+func TestWriteIdleMarkdownRatios(t *testing.T) {
+	row := func(name string, cpu float64) IdleResult {
+		return IdleResult{Server: name, Conns: 10000, Heartbeat: "1s", Window: 30, Runs: 3, ServerCPUPct: cpu,
+			ServerCPUMin: cpu, ServerCPUMax: cpu}
+	}
+	tests := []struct {
+		name string
+		rs   []IdleResult
+		want []string
+	}{
+		{"against raw and dubbogo", []IdleResult{row("pulse", 16.2), row("dubbogo", 22.1), row("raw", 12.5)},
+			[]string{"| pulse | 10000 | 1s | 30 s | 3 | 16.2% | 16.2-16.2% | 1.30x | 0.73x |", "| raw | 10000 | 1s | 30 s | 3 | 12.5% | 12.5-12.5% | 1.00x | 0.57x |"}},
+		{"a floor too small to divide by", []IdleResult{row("pulse", 1), row("raw", 0)},
+			[]string{"| pulse | 10000 | 1s | 30 s | 3 | 1.0% | 1.0-1.0% | - | - |"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			WriteIdleMarkdown(&b, tt.rs)
+			for _, w := range tt.want {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("table lacks %q:\n%s", w, b.String())
+				}
+			}
+		})
+	}
+}
