@@ -59,19 +59,24 @@ func withServerCall(ctx context.Context, a Attachments) (context.Context, *serve
 }
 
 // replyBox collects attachments going the other way: the provider's method
-// sets them, the consumer's caller reads them.
+// sets them, the consumer's caller reads them. A box made inside another's
+// context (an interceptor's, inside its caller's) passes what it gets to
+// the one above too, so that each of them sees the reply.
 type replyBox struct {
-	mu sync.Mutex
-	a  Attachments
+	mu    sync.Mutex
+	a     Attachments
+	outer *replyBox
 }
 
 func (b *replyBox) set(k string, v any) {
-	b.mu.Lock()
-	if b.a == nil {
-		b.a = Attachments{}
+	for ; b != nil; b = b.outer {
+		b.mu.Lock()
+		if b.a == nil {
+			b.a = Attachments{}
+		}
+		b.a[k] = v
+		b.mu.Unlock()
 	}
-	b.a[k] = v
-	b.mu.Unlock()
 }
 
 func (b *replyBox) take() Attachments {
@@ -96,7 +101,7 @@ func SetReplyAttachment(ctx context.Context, key string, value any) {
 //	_, err := greetings.SayHi(ctx, "pulse")
 //	trace := reply()["trace"]
 func ReplyAttachments(ctx context.Context) (context.Context, func() Attachments) {
-	b := &replyBox{}
+	b := &replyBox{outer: replyBoxOf(ctx)}
 	return context.WithValue(ctx, replyKey{}, b), b.take
 }
 

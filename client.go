@@ -324,18 +324,34 @@ func (r *reference) strategy(cc callConfig) (cluster.Strategy, error) {
 // call makes one call of a stub or Invoke: through the client's
 // interceptors, if any, then callProviders.
 func (c *Client) call(ctx context.Context, ref *reference, cfg *serviceConfig, inv *dubbo.Invocation) (any, error) {
-	if c.intercept != nil {
-		return c.intercept(ctx, &CallInfo{Service: ref.iface, Version: ref.version, Group: ref.group, Method: inv.Method,
-			Arguments: inv.Arguments, ref: ref, cfg: cfg, inv: inv})
+	if c.intercept == nil {
+		return c.callProviders(ctx, ref, cfg, inv)
 	}
-	return c.callProviders(ctx, ref, cfg, inv)
+	v, err := c.intercept(ctx, &CallInfo{Service: ref.iface, Version: ref.version, Group: ref.group, Method: inv.Method,
+		Arguments: inv.Arguments, ref: ref, cfg: cfg, inv: inv})
+	if err != nil {
+		// As every call's error, an interceptor's is a *Error naming the
+		// call (a context error becomes CodeTimeout or CodeCanceled).
+		method := inv.Method
+		if g, ok := genericMethod(inv); ok {
+			method = g
+		}
+		var pe *Error
+		if !errors.As(err, &pe) || pe.Service == "" {
+			err = callError(ref.iface, method, err)
+		}
+	}
+	return v, err
 }
 
 // callIntercepted is the end of the interceptor chain: the call with the
-// context and arguments the interceptors pass on.
+// context and arguments the interceptors pass on. Each call of next sends
+// its own copy of the invocation, so an interceptor may call it again (a
+// retry of its own) or from several goroutines at once (hedging).
 func (c *Client) callIntercepted(ctx context.Context, ci *CallInfo) (any, error) {
-	ci.inv.Arguments = ci.Arguments
-	return c.callProviders(ctx, ci.ref, ci.cfg, ci.inv)
+	inv := *ci.inv
+	inv.Arguments = ci.Arguments
+	return c.callProviders(ctx, ci.ref, ci.cfg, &inv)
 }
 
 // callProviders runs one invocation through the reference's cluster

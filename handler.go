@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 
 	"github.com/pulse-rpc/pulse/exchange"
@@ -39,13 +40,8 @@ func (s *Server) handle(ctx context.Context, req *exchange.Request) *exchange.Re
 	call := &cc.call
 
 	var value any
-	if s.intercept != nil {
-		ci := &CallInfo{Service: inv.Path, Version: inv.Version, Group: group, Method: inv.Method,
-			Arguments: inv.Arguments, entry: e, inv: inv}
-		if a := exchange.RemoteAddr(ctx); a != nil {
-			ci.Remote = a.String()
-		}
-		value, err = s.intercept(callCtx, ci)
+	if s.intercept != nil && inv.Method != "$echo" { // $echo is a liveness probe, answered before any filter as Java's EchoFilter does
+		value, err = s.intercepted(ctx, callCtx, e, inv, group)
 	} else {
 		value, err = s.serve(&cc.self, e, inv, inv.Arguments)
 	}
@@ -96,6 +92,27 @@ func (s *Server) serve(ctx *context.Context, e *exported, inv *dubbo.Invocation,
 		return nil, err
 	}
 	return m.CallCtx(ctx, args)
+}
+
+// intercepted runs a call through the server's interceptors. A panic in an
+// interceptor is answered as a panic in the method is (a
+// java.lang.RuntimeException, logged with its stack).
+func (s *Server) intercepted(connCtx, callCtx context.Context, e *exported, inv *dubbo.Invocation, group string) (value any, err error) {
+	version := inv.Version
+	if version == "0.0.0" { // Java's "no version", as a Client's CallInfo has it
+		version = ""
+	}
+	ci := &CallInfo{Service: inv.Path, Version: version, Group: group, Method: inv.Method,
+		Arguments: inv.Arguments, entry: e, inv: inv}
+	if a := exchange.RemoteAddr(connCtx); a != nil {
+		ci.Remote = a.String()
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			value, err = nil, &service.PanicError{Method: inv.Method, Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return s.intercept(callCtx, ci)
 }
 
 // serveIntercepted is the end of the interceptor chain: the call with the

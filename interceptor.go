@@ -6,10 +6,11 @@ import (
 	"github.com/pulse-rpc/pulse/protocol/dubbo"
 )
 
-// CallInfo describes one call to the interceptors that see it.
+// CallInfo describes one call to the interceptors that see it. Only
+// Arguments may be changed; the other fields are for reading.
 type CallInfo struct {
 	Service string // the Java interface name
-	Version string // "" or "0.0.0" when the service has none
+	Version string // "" when the service has none (Java's "0.0.0")
 	Group   string
 	// Method is the Java method name. A generic call (Client.Invoke, or
 	// Java's GenericService on a Server) is "$invoke", and its Arguments
@@ -35,15 +36,25 @@ type CallInfo struct {
 type CallFunc func(ctx context.Context, call *CallInfo) (any, error)
 
 // Interceptor wraps calls, as a Java Dubbo Filter or a gRPC interceptor
-// does: for logging, metrics, tracing, authentication. It runs once per
-// call: on a Client around the whole call (failover and its retries
-// included; a context made with WithAttachments and passed to next adds
-// attachments to the call), on a Server around the provider method (the
-// context carries the caller's attachments, IncomingAttachments, and its
-// deadline). It may return without calling next, or change what next
-// returns; an error it returns is the call's error, as the method's would
-// be (on a Server, a *Error with a JavaClass reaches a Java caller as that
-// exception).
+// does: for logging, metrics, tracing, authentication. It may return
+// without calling next, or change what next returns.
+//
+// On a Client it runs once per call, around the whole call: failover and
+// its retries happen inside next (failback's background retries after it
+// has returned). A context made with WithAttachments and passed to next
+// adds attachments; one made with ReplyAttachments sees the provider's
+// reply, as the caller's still does. next may be called again, or from
+// several goroutines at once: each call of it is a call of its own. The
+// call's timeout bounds each attempt inside next, not the interceptor's
+// own work. An error it returns reaches the caller as a *Error, as every
+// call's error does.
+//
+// On a Server it runs around the provider method (not around $echo, the
+// liveness probe, which Java's EchoFilter also answers before any other).
+// The context carries the caller's attachments (IncomingAttachments) and
+// deadline. An error it returns is answered as the method's would be: a
+// *Error with a JavaClass reaches a Java caller as that exception, and a
+// panic is answered and logged as a panic in the method.
 type Interceptor func(ctx context.Context, call *CallInfo, next CallFunc) (any, error)
 
 // WithServerInterceptors adds interceptors to every call a Server serves,

@@ -171,3 +171,167 @@ func TestClientInterceptorShortCircuits(t *testing.T) {
 		t.Fatalf("Echo = %q, %v; want the interceptor's answer", got, err)
 	}
 }
+
+// attachmentLog is a provider that records the attachments of every call
+// and sends one back.
+type attachmentLog struct {
+	mu   sync.Mutex
+	seen []pulse.Attachments
+}
+
+func (a *attachmentLog) Echo(ctx context.Context, v string) (string, error) {
+	a.mu.Lock()
+	a.seen = append(a.seen, pulse.IncomingAttachments(ctx))
+	a.mu.Unlock()
+	pulse.SetReplyAttachment(ctx, "served", v)
+	return v, nil
+}
+
+func (a *attachmentLog) calls() []pulse.Attachments {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]pulse.Attachments(nil), a.seen...)
+}
+
+func referEcho(t *testing.T, url string, opts ...pulse.ClientOption) *echoStub {
+	t.Helper()
+	var stub echoStub
+	if err := newClient(t, opts...).Refer("org.example.Echo", &stub, pulse.URL(url)); err != nil {
+		t.Fatal(err)
+	}
+	return &stub
+}
+
+// Interceptors as users of gRPC interceptors and Dubbo filters use them:
+// each case is one way of calling next, and what the caller and the
+// provider must see.
+func TestClientInterceptorUses(t *testing.T) {
+	prov := &attachmentLog{}
+	ts := startServer(t, func(s *pulse.Server) {
+		if err := s.Register("org.example.Echo", prov); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("its error is a *pulse.Error naming the call", func(t *testing.T) {
+		expired := func(ctx context.Context, call *pulse.CallInfo, next pulse.CallFunc) (any, error) {
+			return nil, context.DeadlineExceeded
+		}
+		_, err := referEcho(t, ts.url, pulse.WithClientInterceptors(expired)).Echo(context.Background(), "x")
+		var pe *pulse.Error
+		if !errors.As(err, &pe) || pe.Code != pulse.CodeTimeout || pe.Service != "org.example.Echo" || pe.Method != "echo" ||
+			!errors.Is(err, pulse.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %#v, want a *pulse.Error with CodeTimeout for org.example.Echo.echo", err)
+		}
+	})
+
+	t.Run("reply attachments reach the interceptor and the caller", func(t *testing.T) {
+		var seen pulse.Attachments
+		span := func(ctx context.Context, call *pulse.CallInfo, next pulse.CallFunc) (any, error) {
+			ctx, reply := pulse.ReplyAttachments(ctx)
+			v, err := next(ctx, call)
+			seen = reply()
+			return v, err
+		}
+		ctx, reply := pulse.ReplyAttachments(context.Background())
+		if _, err := referEcho(t, ts.url, pulse.WithClientInterceptors(span)).Echo(ctx, "r"); err != nil {
+			t.Fatal(err)
+		}
+		if seen["served"] != "r" || reply()["served"] != "r" {
+			t.Fatalf("reply attachments: interceptor %v, caller %v; want served=r in both", seen, reply())
+		}
+	})
+
+	t.Run("next twice sends each call's own attachments", func(t *testing.T) {
+		twice := func(ctx context.Context, call *pulse.CallInfo, next pulse.CallFunc) (any, error) {
+			if _, err := next(pulse.WithAttachments(ctx, pulse.Attachments{"try": "first"}), call); err != nil {
+				return nil, err
+			}
+			return next(ctx, call)
+		}
+		before := len(prov.calls())
+		if _, err := referEcho(t, ts.url, pulse.WithClientInterceptors(twice)).Echo(context.Background(), "t"); err != nil {
+			t.Fatal(err)
+		}
+		calls := prov.calls()[before:]
+		if len(calls) != 2 || calls[0]["try"] != "first" || calls[1]["try"] != nil {
+			t.Fatalf("attachments of the two calls: %v; want try=first only in the first", calls)
+		}
+	})
+
+	t.Run("next from two goroutines at once", func(t *testing.T) {
+		hedge := func(ctx context.Context, call *pulse.CallInfo, next pulse.CallFunc) (any, error) {
+			type out struct {
+				v   any
+				err error
+			}
+			ch := make(chan out, 2)
+			for range 2 {
+				go func() {
+					v, err := next(ctx, call)
+					ch <- out{v, err}
+				}()
+			}
+			a, b := <-ch, <-ch
+			if a.err != nil {
+				return b.v, b.err
+			}
+			return a.v, a.err
+		}
+		if v, err := referEcho(t, ts.url, pulse.WithClientInterceptors(hedge)).Echo(context.Background(), "h"); err != nil || v != "h" {
+			t.Fatalf("Echo = %q, %v", v, err)
+		}
+	})
+}
+
+type echoProbe struct {
+	Echo func(ctx context.Context, v any) (any, error) `pulse:"$echo,types=java.lang.Object"`
+}
+
+func TestServerInterceptorEdges(t *testing.T) {
+	var versions sync.Map
+	guard := func(ctx context.Context, call *pulse.CallInfo, next pulse.CallFunc) (any, error) {
+		versions.Store(call.Version, true)
+		if call.Arguments[0] == "boom" {
+			panic("interceptor bug")
+		}
+		return nil, &pulse.Error{JavaClass: "java.lang.SecurityException", Message: "no"}
+	}
+	ts := startServer(t, func(s *pulse.Server) {
+		if err := s.Register("org.example.Echo", &attachmentLog{}); err != nil {
+			t.Fatal(err)
+		}
+	}, pulse.WithServerInterceptors(guard))
+
+	// $echo, the liveness probe, is answered before any interceptor.
+	var probe echoProbe
+	cli := newClient(t)
+	if err := cli.Refer("org.example.Echo", &probe, pulse.URL(ts.url)); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := probe.Echo(context.Background(), "ping"); err != nil || v != "ping" {
+		t.Fatalf("$echo = %v, %v; want ping, answered before the interceptors", v, err)
+	}
+
+	stub := referEcho(t, ts.url)
+	if _, err := stub.Echo(context.Background(), "x"); pulse.CodeOf(err) != pulse.CodeException {
+		t.Fatalf("err = %v, want the interceptor's exception", err)
+	}
+	if _, ok := versions.Load(""); !ok {
+		t.Errorf("CallInfo.Version of an unversioned service: saw %v, want \"\" (not Java's 0.0.0)", keys(&versions))
+	}
+
+	// A panicking interceptor is answered as a panicking method.
+	_, err := stub.Echo(context.Background(), "boom")
+	var pe *pulse.Error
+	if !errors.As(err, &pe) || pe.Code != pulse.CodeException || pe.JavaClass != "java.lang.RuntimeException" ||
+		!strings.Contains(pe.Message, "interceptor bug") {
+		t.Fatalf("err = %#v, want a RuntimeException naming the panic", err)
+	}
+}
+
+func keys(m *sync.Map) []any {
+	var out []any
+	m.Range(func(k, _ any) bool { out = append(out, k); return true })
+	return out
+}

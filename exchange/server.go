@@ -417,7 +417,7 @@ func (sc *serverConn) check(now time.Time) time.Time {
 	s := sc.s
 	// A heartbeat from the peer counts as this side's: the client is doing
 	// the pinging, and one exchange per interval is enough for both.
-	lastPing := monotime.Time(max(sc.lastPing.Load(), sc.lastHB.Load()))
+	lastPing := monotime.Time(monotime.Latest(sc.lastPing.Load(), sc.lastHB.Load()))
 	lastRead, lastWrite := sc.conn.LastRead(), sc.conn.LastWrite()
 	switch s.policy.Decide(lastRead, lastWrite, lastPing, now) {
 	case heartbeat.Send:

@@ -316,7 +316,7 @@ func (c *conn) drain() {
 // only the flusher calls it.
 func (c *conn) flush(a, b []byte) (int64, error) {
 	now := monotime.Now()
-	if c.wtimeout > 0 && c.wdeadline-now < int64(c.wtimeout/2) {
+	if c.wtimeout > 0 && (c.wdeadline == 0 || c.wdeadline-now < int64(c.wtimeout/2)) {
 		// Move the deadline only when less than half of the timeout is
 		// left: one SetWriteDeadline per half period instead of per write.
 		dl := now + int64(c.wtimeout)

@@ -84,7 +84,9 @@ type Conn interface {
 	// Write sends one or more whole frames. It is safe for concurrent use;
 	// frames written by one call are never interleaved with another's. A nil
 	// error means the frames were handed to the kernel or queued behind a
-	// write in progress; a later failure closes the connection.
+	// write in progress (copied: Write keeps no reference to frames once it
+	// returns, so the caller may reuse the buffer); a later failure closes
+	// the connection.
 	Write(frames []byte) error
 	// Close closes the connection; OnClose runs once. Later writes fail
 	// with ErrClosed and no more frames reach OnFrame. A write in progress

@@ -701,3 +701,44 @@ func TestConnClocksAreMonotonic(t *testing.T) {
 		}
 	}
 }
+
+// Write keeps no reference to the caller's buffer once it returns, whether
+// it wrote the frames itself or queued them behind another writer: callers
+// (exchange's pooled frames) reuse the buffer at once. Here every writer
+// scribbles over its buffer as soon as Write returns, and every frame must
+// still arrive intact.
+func TestWriteKeepsNoReference(t *testing.T) {
+	srv := newRecorder()
+	c := dial(t, listen(t, srv))
+	const writers, each = 8, 200
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 0, 64)
+			for i := range each {
+				buf = append(buf[:0], frame(fmt.Sprintf("w%d-%03d", w, i))...)
+				if err := c.Write(buf); err != nil {
+					t.Error(err)
+					return
+				}
+				for j := range buf {
+					buf[j] = 'X'
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	got := map[string]bool{}
+	for range writers * each {
+		got[srv.nextFrame(t)] = true
+	}
+	for w := range writers {
+		for i := range each {
+			if want := fmt.Sprintf("w%d-%03d", w, i); !got[want] {
+				t.Fatalf("frame %q did not arrive intact (got %d distinct frames)", want, len(got))
+			}
+		}
+	}
+}

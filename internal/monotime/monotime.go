@@ -33,6 +33,18 @@ func Nanos(t time.Time) int64 {
 	return n
 }
 
+// Latest returns the later of two instants, either of which may be 0
+// (never); instants may be negative under a fake clock, so this is not max.
+func Latest(a, b int64) int64 {
+	switch {
+	case a == 0:
+		return b
+	case b == 0:
+		return a
+	}
+	return max(a, b)
+}
+
 // Time returns the time.Time of instant n, with a monotonic reading; the
 // zero time for 0.
 func Time(n int64) time.Time {

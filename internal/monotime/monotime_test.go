@@ -37,3 +37,19 @@ func TestTimeHasMonotonicReading(t *testing.T) {
 		t.Fatal("the check above shows nothing: a wall-only time also prints m=")
 	}
 }
+
+func TestLatest(t *testing.T) {
+	tests := []struct{ a, b, want int64 }{
+		{0, 0, 0},
+		{0, 5, 5},
+		{5, 0, 5},
+		{3, 5, 5},
+		{-9, 0, -9}, // under a fake clock instants may be negative: 0 is still never
+		{-9, -3, -3},
+	}
+	for _, tt := range tests {
+		if got := Latest(tt.a, tt.b); got != tt.want {
+			t.Errorf("Latest(%d, %d) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
