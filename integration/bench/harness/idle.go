@@ -34,7 +34,8 @@ type IdleResult struct {
 	Err           string  `json:"error,omitempty"`
 }
 
-// Idle measures the heartbeat cost of each named server (pulse, dubbogo, raw):
+// Idle measures the heartbeat cost of each named server (pulse, dubbogo, raw,
+// rawepoll):
 // the Pulse exchange client of cmd/benchclient holds conns connections with
 // heartbeat hb, then the server's CPU and RSS are read over window. With
 // runs > 1 the servers take turns (a, b, c, a, b, c, ...), so that a slow

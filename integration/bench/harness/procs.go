@@ -183,7 +183,7 @@ func javaArgv(b Binaries, heap, class string, args ...string) ([]string, error) 
 func startServer(ctx context.Context, b Binaries, name string, log *slog.Logger) (*server, error) {
 	var argv []string
 	switch name {
-	case "pulse", "grpc", "raw":
+	case "pulse", "grpc", "raw", "rawepoll":
 		argv = []string{b.BenchServer, "-kind", name}
 	case "dubbogo":
 		if b.Dubbogo == "" {

@@ -42,7 +42,7 @@ func main() {
 	prewarm := flag.Duration("prewarm", 15*time.Second, "warm-up of each pair and kind before the runs (JIT)")
 	out := flag.String("out", "results", "output directory")
 	idle := flag.Int("idle", 0, "instead: heartbeat cost with this many idle connections")
-	idleServers := flag.String("idle-servers", "pulse,dubbogo,raw", "providers for -idle (raw: the floor, one read and one write per heartbeat)")
+	idleServers := flag.String("idle-servers", "pulse,dubbogo,raw,rawepoll", "providers for -idle (raw: the floor of a goroutine per connection; rawepoll: of one epoll loop)")
 	idleWindow := flag.Duration("idle-window", 40*time.Second, "measured window for -idle")
 	replot := flag.String("replot", "", "instead: rewrite results.md and chart.png in -out from this results.json")
 	flag.Parse()
@@ -111,7 +111,7 @@ func run(pairSpec, kindSpec, concSpec, otherSpec string, runs int, warmup, dur, 
 	if idle > 0 {
 		rs := harness.Idle(ctx, bin, strings.Split(idleServers, ","), idle, time.Second, idleWindow, runs, log)
 		var b bytes.Buffer
-		fmt.Fprintf(&b, "# Heartbeat cost: %d idle connections, 1 s heartbeat\n\n- date: %s (UTC)\n- command: `%s` (from integration/bench)\n- the connections are Pulse exchange clients in a second process; the provider's CPU is utime+stime over the window\n- raw is the floor: the harness's raw echo server, a goroutine per connection answering each heartbeat with one write\n\n",
+		fmt.Fprintf(&b, "# Heartbeat cost: %d idle connections, 1 s heartbeat\n\n- date: %s (UTC)\n- command: `%s` (from integration/bench)\n- the connections are Pulse exchange clients in a second process; the provider's CPU is utime+stime over the window\n- raw is the floor of a goroutine per connection: the harness's raw echo server, answering each heartbeat with one write; rawepoll is the floor of any design: one epoll loop, one read and one write per heartbeat, no Go netpoller\n\n",
 			idle, time.Now().UTC().Format("2006-01-02 15:04"), command)
 		harness.WriteIdleMarkdown(&b, rs)
 		os.Stdout.Write(b.Bytes())

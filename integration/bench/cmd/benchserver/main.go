@@ -1,10 +1,11 @@
 // Command benchserver is a server of the benchmark harness:
 //
-//	benchserver -kind pulse|grpc|raw [-listen 127.0.0.1:0] [-heartbeat 60s]
+//	benchserver -kind pulse|grpc|raw|rawepoll [-listen 127.0.0.1:0] [-heartbeat 60s]
 //
 // pulse serves GreetingsService and UserService of samples/api with the pulse
 // API; grpc a gRPC-go unary echo; raw the 16-byte-framed TCP echo (the
-// ceiling). Each also serves /stats and /debug/pprof/ on a side port. It
+// ceiling); rawepoll the same answers from one epoll loop (the idle
+// benchmark's floor for any design). Each also serves /stats and /debug/pprof/ on a side port. It
 // prints "ready <addr> <stats addr>" and serves until SIGINT or SIGTERM.
 package main
 
@@ -22,12 +23,13 @@ import (
 	"github.com/pulse-rpc/pulse"
 	"github.com/pulse-rpc/pulse/integration/bench/internal/grpcecho"
 	"github.com/pulse-rpc/pulse/integration/bench/internal/rawecho"
+	"github.com/pulse-rpc/pulse/integration/bench/internal/rawepoll"
 	"github.com/pulse-rpc/pulse/integration/bench/loadgen"
 	"github.com/pulse-rpc/pulse/samples/api"
 )
 
 func main() {
-	kind := flag.String("kind", "pulse", "pulse, grpc or raw")
+	kind := flag.String("kind", "pulse", "pulse, grpc, raw or rawepoll")
 	listen := flag.String("listen", "127.0.0.1:0", "address to listen on")
 	heartbeat := flag.Duration("heartbeat", pulse.DefaultHeartbeat, "heartbeat interval (pulse)")
 	flag.Parse()
@@ -66,6 +68,8 @@ func run(kind, listen string, heartbeat time.Duration) error {
 			}
 		}()
 		return srv.Serve(ctx)
+	case "rawepoll":
+		return rawepoll.Serve(ctx, listen, func(a net.Addr) { ready(a) })
 	case "grpc", "raw":
 		ln, err := net.Listen("tcp", listen)
 		if err != nil {
