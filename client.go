@@ -332,13 +332,9 @@ func (c *Client) call(ctx context.Context, ref *reference, cfg *serviceConfig, i
 	if err != nil {
 		// As every call's error, an interceptor's is a *Error naming the
 		// call (a context error becomes CodeTimeout or CodeCanceled).
-		method := inv.Method
-		if g, ok := genericMethod(inv); ok {
-			method = g
-		}
 		var pe *Error
 		if !errors.As(err, &pe) || pe.Service == "" {
-			err = callError(ref.iface, method, err)
+			err = callError(ref.iface, calledMethod(inv), err)
 		}
 	}
 	return v, err
@@ -357,10 +353,7 @@ func (c *Client) callIntercepted(ctx context.Context, ci *CallInfo) (any, error)
 // callProviders runs one invocation through the reference's cluster
 // strategy and turns the outcome into a value or a *Error.
 func (c *Client) callProviders(ctx context.Context, ref *reference, cfg *serviceConfig, inv *dubbo.Invocation) (any, error) {
-	method := inv.Method
-	if g, ok := genericMethod(inv); ok {
-		method = g
-	}
+	method := calledMethod(inv)
 	cc := cfg.callFor(method)
 	inv.DubboVersion = dubbo.DefaultDubboVersion
 	inv.Path = ref.iface

@@ -77,6 +77,15 @@ func typeDescriptor(javaType string) (string, error) {
 }
 
 // genericMethod returns the target method of a $invoke call.
+// calledMethod is the method a call is for: the one a generic call names,
+// else the invocation's own.
+func calledMethod(inv *dubbo.Invocation) string {
+	if g, ok := genericMethod(inv); ok {
+		return g
+	}
+	return inv.Method
+}
+
 func genericMethod(inv *dubbo.Invocation) (string, bool) {
 	if inv.Method != dubbo.GenericMethod && inv.Method != dubbo.GenericAsyncMethod {
 		return "", false

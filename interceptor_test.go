@@ -154,8 +154,8 @@ func TestInterceptors(t *testing.T) {
 	}
 }
 
-// Without interceptors a Client and a Server take their plain path; with an
-// interceptor that never calls next, nothing reaches the providers.
+// A client interceptor that never calls next answers the call itself:
+// nothing reaches the providers (none listens at the address).
 func TestClientInterceptorShortCircuits(t *testing.T) {
 	cached := func(ctx context.Context, call *pulse.CallInfo, next pulse.CallFunc) (any, error) {
 		return "from cache", nil

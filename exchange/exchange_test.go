@@ -427,7 +427,7 @@ func TestFrozenConsumerClosedByServer(t *testing.T) {
 	start := time.Now()
 	waitFor(t, 5*time.Second, "server closes the frozen consumer", func() bool { return s.nconns.Load() == 0 })
 	t.Logf("server closed a frozen consumer after %v (timeout 600ms)", time.Since(start))
-	if n := s.sched.len(); n != 0 {
+	if n := s.sched.Len(); n != 0 {
 		t.Fatalf("scheduler still holds %d connections", n)
 	}
 }
@@ -808,7 +808,7 @@ func TestChurnNoLeak(t *testing.T) {
 	}
 	// Generous waits: 200 connections unwind on both sides of a loaded
 	// 2-core machine under -race.
-	waitFor(t, 30*time.Second, "server state freed", func() bool { return s.nconns.Load() == 0 && s.sched.len() == 0 })
+	waitFor(t, 30*time.Second, "server state freed", func() bool { return s.nconns.Load() == 0 && s.sched.Len() == 0 })
 	waitFor(t, 30*time.Second, "goroutines back to baseline", func() bool { return runtime.NumGoroutine() <= baseG+2 })
 	waitFor(t, 30*time.Second, "fds back to baseline", func() bool { return openFDs() <= baseFD+2 })
 }
@@ -831,13 +831,13 @@ func TestSharedScheduler(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		clients = append(clients, startClient(t, s.Addr().String(), fastHB, WithScheduler(sch)))
 	}
-	waitFor(t, 5*time.Second, "all connections on the shared ticker", func() bool { return sch.len() == 40 })
+	waitFor(t, 5*time.Second, "all connections on the shared ticker", func() bool { return sch.Len() == 40 })
 	base := clients[0].pings.Load()
 	waitFor(t, 5*time.Second, "heartbeats from the shared ticker", func() bool { return clients[0].pings.Load() >= base+2 })
 	for _, c := range clients {
 		c.Close()
 	}
-	waitFor(t, 5*time.Second, "connections leave the ticker", func() bool { return sch.len() == 0 })
+	waitFor(t, 5*time.Second, "connections leave the ticker", func() bool { return sch.Len() == 0 })
 }
 
 func TestInlineHandler(t *testing.T) {
@@ -975,7 +975,7 @@ func TestClientCloseWaitsForConnections(t *testing.T) {
 	sch := NewScheduler(time.Second)
 	defer sch.Close()
 	c := startClient(t, s.Addr().String(), WithConnections(3), WithScheduler(sch))
-	waitFor(t, 5*time.Second, "three connections on the ticker", func() bool { return sch.len() == 3 })
+	waitFor(t, 5*time.Second, "three connections on the ticker", func() bool { return sch.Len() == 3 })
 	errc := make(chan error, 1)
 	go func() {
 		_, err := call(c, 30*time.Second, "x")
@@ -983,7 +983,7 @@ func TestClientCloseWaitsForConnections(t *testing.T) {
 	}()
 	waitFor(t, 5*time.Second, "the call in flight", func() bool { return s.inflight.Load() == 1 })
 	c.Close()
-	if n := sch.len(); n != 0 {
+	if n := sch.Len(); n != 0 {
 		t.Errorf("%d connections still on the ticker after Close", n)
 	}
 	if err := <-errc; !errors.Is(err, ErrConnectionLost) {

@@ -13,16 +13,6 @@ const (
 	heartbeatAnswerFlags  = FlagEvent
 )
 
-// heartbeatRequest is the Java heartbeat request: da bb e2 00 <id> 00 00 00 01 4e.
-func heartbeatRequest(serialization byte, id int64, body []byte) []byte {
-	return appendFrame(make([]byte, 0, HeaderLen+len(body)), heartbeatRequestFlags|serialization, 0, id, body)
-}
-
-// heartbeatAnswer is the Java heartbeat answer: da bb 22 14 <id> 00 00 00 01 4e.
-func heartbeatAnswer(serialization byte, id int64, body []byte) []byte {
-	return appendFrame(make([]byte, 0, HeaderLen+len(body)), heartbeatAnswerFlags|serialization, StatusOK, id, body)
-}
-
 // readOnlyEvent is Java's READONLY: da bb a2 00 <id> 00 00 00 02 01 52.
 func readOnlyEvent(serialization byte, id int64) []byte {
 	return appendFrame(nil, FlagRequest|FlagEvent|serialization, 0, id, ReadOnlyBody(serialization))

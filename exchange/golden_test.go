@@ -92,10 +92,11 @@ func TestGoldenEvents(t *testing.T) {
 }
 
 // TestGoldenEventBytes checks that the event and error frames Pulse sends
-// are byte for byte the frames Java writes. The heartbeat builders here use
-// the flags and appendFrame that connWriter.writeFrame, the Client's and
-// Server's path, uses; TestHeartbeatBytes in exchange_test.go checks the
-// bytes a live Client and Server put on the wire.
+// are byte for byte the frames Java writes. The heartbeat builders
+// (frame_builders_test.go) use the flags and appendFrame that
+// connWriter.writeFrame, the Client's and Server's path, uses;
+// TestHeartbeatBytes in exchange_test.go checks the bytes a live Client and
+// Server put on the wire.
 func TestGoldenEventBytes(t *testing.T) {
 	const notFound = "Not found exported service: org.apache.dubbo.samples.api.MissingService:20880"
 	seqID, nullBody := StandardHeartbeatClient{}.NewHeartbeat(goldenHessian2, 7)

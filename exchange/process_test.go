@@ -181,7 +181,7 @@ func TestSIGSTOPConsumer(t *testing.T) {
 	stopped := time.Now()
 	waitFor(t, 10*time.Second, "server closes the stopped consumer", func() bool { return s.nconns.Load() == 0 })
 	t.Logf("server closed the connection of a SIGSTOPped consumer (%s) after %v (timeout 600ms + tick 67ms)", local, time.Since(stopped))
-	if n := s.sched.len(); n != 0 {
+	if n := s.sched.Len(); n != 0 {
 		t.Fatalf("scheduler still holds %d connections", n)
 	}
 }

@@ -127,15 +127,13 @@ func (s *Scheduler) remove(c checker) {
 	delete(s.index, c)
 }
 
-func (s *Scheduler) len() int {
+// Len returns how many connections the Scheduler drives: those of every
+// Client and Server given it by WithScheduler, while they are connected.
+func (s *Scheduler) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.checkers)
 }
-
-// Len returns how many connections the Scheduler drives: those of every
-// Client and Server given it by WithScheduler, while they are connected.
-func (s *Scheduler) Len() int { return s.len() }
 
 // Done returns a channel closed once the ticker has stopped, when Close
 // has been called and any check in progress has returned.

@@ -68,7 +68,7 @@ func TestSchedulerChecksOnlyDueConnections(t *testing.T) {
 				t.Fatalf("a connection due every 350 ms was checked at %v, want %v", at, want)
 			}
 		}
-		if n := s.len(); n != 2 {
+		if n := s.Len(); n != 2 {
 			t.Errorf("len = %d after one removal of three, want 2", n)
 		}
 	})

@@ -78,8 +78,9 @@ func Serve(ctx context.Context, ln net.Listener) error {
 // serveConn echoes requests, flushing once per read batch. A heartbeat (an
 // event request) is echoed as an event response, so that a Dubbo client's
 // heartbeats are answered as by any provider; a frame that is not a request
-// gets no answer. That makes it the floor of the idle-connection benchmark
-// too: one read and one write per heartbeat, nothing else.
+// gets no answer. That makes it the idle-connection benchmark's floor for a
+// goroutine per connection: one write per heartbeat, and the reads of Go's
+// netpoller (two: the second finds nothing and parks), nothing else.
 func serveConn(c net.Conn) {
 	defer c.Close()
 	r := bufio.NewReaderSize(c, 64<<10)
